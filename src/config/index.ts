@@ -1,0 +1,188 @@
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+/**
+ * Configuration is parsed ONCE at start-up from the environment into a typed, deep-frozen object.
+ * Every missing or invalid variable is reported together in one ConfigError; nothing reads
+ * process.env after this.
+ */
+
+const csv = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined));
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const absoluteUrl = z.string().url({ message: 'must be an absolute URL (http:// or https://)' });
+const url = () => absoluteUrl.optional();
+const urlDefault = (def: string) => absoluteUrl.default(def);
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: int(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional()),
+  HANDOFF_DATA_DIR: z.string().default('./.handoff'),
+  HANDOFF_ADMIN_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  HANDOFF_API_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  METRICS_TOKEN: optionalString,
+  BODY_LIMIT_BYTES: int(256 * 1024, 1024),
+
+  STRIPE_WEBHOOK_SECRET: csv.pipe(z.array(z.string().startsWith('whsec_', 'each secret must start with whsec_'))),
+  CLERK_WEBHOOK_SECRET: optionalString.pipe(z.string().startsWith('whsec_', 'must start with whsec_').optional()),
+
+  HUBSPOT_ACCESS_TOKEN: optionalString,
+  HUBSPOT_BASE_URL: urlDefault('https://api.hubapi.com'),
+  HUBSPOT_LIFECYCLE_MAP: optionalString,
+  HUBSPOT_STATE_PROPERTY: z.string().default('handoff_lifecycle'),
+  SLACK_WEBHOOK_URL: optionalString.pipe(url()),
+
+  ZENDESK_SUBDOMAIN: optionalString,
+  ZENDESK_BASE_URL: optionalString.pipe(url()),
+  ZENDESK_EMAIL: optionalString,
+  ZENDESK_API_TOKEN: optionalString,
+
+  HTTP_TIMEOUT_MS: int(10_000, 100),
+  DISPATCH_CONCURRENCY: int(8, 1),
+  DISPATCH_BATCH_SIZE: int(32, 1),
+  DISPATCH_POLL_MS: int(1000, 10),
+  JOB_LEASE_MS: int(30_000, 1000),
+  JOB_MAX_ATTEMPTS: int(12, 1),
+  JOB_MAX_AGE_HOURS: z.coerce.number().positive().default(72),
+  RETRY_BASE_MS: int(1000, 1),
+  RETRY_MAX_MS: int(3_600_000, 1),
+});
+
+export type LifecycleState = 'lead' | 'trial' | 'paid' | 'past_due' | 'churned';
+const LIFECYCLE: LifecycleState[] = ['lead', 'trial', 'paid', 'past_due', 'churned'];
+
+/** HubSpot lifecyclestage per Handoff state. Stages never move backwards in HubSpot; our state goes to a custom property. */
+export const DEFAULT_HUBSPOT_LIFECYCLE_MAP: Readonly<Record<LifecycleState, string>> = Object.freeze({
+  lead: 'lead',
+  trial: 'opportunity',
+  paid: 'customer',
+  past_due: 'customer',
+  churned: 'customer',
+});
+
+export interface AppConfig {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  logLevel: string;
+  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+  adminToken?: string;
+  bootstrapApiKey?: string;
+  metricsToken?: string;
+  bodyLimitBytes: number;
+  stripe: { webhookSecrets: string[] };
+  clerk: { webhookSecret?: string };
+  hubspot?: { accessToken: string; baseUrl: string; lifecycleMap: Record<LifecycleState, string>; stateProperty: string };
+  slack?: { webhookUrl: string };
+  zendesk?: { baseUrl: string; email: string; apiToken: string };
+  http: { timeoutMs: number };
+  dispatcher: {
+    concurrency: number;
+    batchSize: number;
+    pollMs: number;
+    leaseMs: number;
+    maxAttempts: number;
+    maxAgeMs: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+  };
+}
+
+function parseLifecycleMap(raw: string | undefined, problems: string[]): Record<LifecycleState, string> {
+  const map = { ...DEFAULT_HUBSPOT_LIFECYCLE_MAP };
+  if (!raw) return map;
+  for (const pair of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [state, stage] = pair.split('=').map((s) => s?.trim());
+    if (!state || !stage || !LIFECYCLE.includes(state as LifecycleState)) {
+      problems.push(`HUBSPOT_LIFECYCLE_MAP: "${pair}" must be state=stage with state one of ${LIFECYCLE.join(', ')}`);
+      continue;
+    }
+    map[state as LifecycleState] = stage;
+  }
+  return map;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+/** Parse the environment. Throws ONE ConfigError naming every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const parsed = EnvSchema.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.') || '(env)'}: ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+
+  // A connector is enabled when ALL its variables are set; a partial set is a mistake, not "off".
+  const group = (name: string, vars: Record<string, string | undefined>): boolean => {
+    const set = Object.entries(vars).filter(([, v]) => v !== undefined);
+    if (set.length === 0) return false;
+    if (set.length < Object.keys(vars).length) {
+      const missing = Object.entries(vars).filter(([, v]) => v === undefined).map(([k]) => k);
+      problems.push(`${name} is partially configured: set ${missing.join(', ')} (or unset ${set.map(([k]) => k).join(', ')})`);
+      return false;
+    }
+    return true;
+  };
+
+  const hubspotOn = group('HubSpot', { HUBSPOT_ACCESS_TOKEN: e.HUBSPOT_ACCESS_TOKEN });
+  const zendeskBase = e.ZENDESK_BASE_URL ?? (e.ZENDESK_SUBDOMAIN ? `https://${e.ZENDESK_SUBDOMAIN}.zendesk.com` : undefined);
+  const zendeskOn = group('Zendesk', {
+    'ZENDESK_SUBDOMAIN or ZENDESK_BASE_URL': zendeskBase,
+    ZENDESK_EMAIL: e.ZENDESK_EMAIL,
+    ZENDESK_API_TOKEN: e.ZENDESK_API_TOKEN,
+  });
+  const lifecycleMap = parseLifecycleMap(e.HUBSPOT_LIFECYCLE_MAP, problems);
+
+  if (e.NODE_ENV === 'production') {
+    if (e.STRIPE_WEBHOOK_SECRET.length === 0) problems.push('STRIPE_WEBHOOK_SECRET: required when NODE_ENV=production');
+    if (!e.HANDOFF_ADMIN_TOKEN) problems.push('HANDOFF_ADMIN_TOKEN: required when NODE_ENV=production');
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  return deepFreeze<AppConfig>({
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: e.HANDOFF_DATA_DIR },
+    adminToken: e.HANDOFF_ADMIN_TOKEN,
+    bootstrapApiKey: e.HANDOFF_API_KEY,
+    metricsToken: e.METRICS_TOKEN,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    stripe: { webhookSecrets: e.STRIPE_WEBHOOK_SECRET },
+    clerk: { webhookSecret: e.CLERK_WEBHOOK_SECRET },
+    hubspot: hubspotOn
+      ? { accessToken: e.HUBSPOT_ACCESS_TOKEN!, baseUrl: e.HUBSPOT_BASE_URL.replace(/\/+$/, ''), lifecycleMap, stateProperty: e.HUBSPOT_STATE_PROPERTY }
+      : undefined,
+    slack: e.SLACK_WEBHOOK_URL ? { webhookUrl: e.SLACK_WEBHOOK_URL } : undefined,
+    zendesk: zendeskOn ? { baseUrl: zendeskBase!.replace(/\/+$/, ''), email: e.ZENDESK_EMAIL!, apiToken: e.ZENDESK_API_TOKEN! } : undefined,
+    http: { timeoutMs: e.HTTP_TIMEOUT_MS },
+    dispatcher: {
+      concurrency: e.DISPATCH_CONCURRENCY,
+      batchSize: e.DISPATCH_BATCH_SIZE,
+      pollMs: e.DISPATCH_POLL_MS,
+      leaseMs: e.JOB_LEASE_MS,
+      maxAttempts: e.JOB_MAX_ATTEMPTS,
+      maxAgeMs: Math.round(e.JOB_MAX_AGE_HOURS * 3_600_000),
+      retryBaseMs: e.RETRY_BASE_MS,
+      retryMaxMs: e.RETRY_MAX_MS,
+    },
+  });
+}

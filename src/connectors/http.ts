@@ -1,0 +1,169 @@
+import { ProviderError } from '../errors.js';
+
+/**
+ * The one way a connector talks HTTP to a provider (Node's global fetch, no library).
+ *
+ * Invariants:
+ * - Resolves only with a 2xx Response (or a status the caller listed in `expect`), body already
+ *   buffered: the timeout covers the whole exchange, so a provider that stalls mid-body is a
+ *   timeout, never a hung worker.
+ * - Everything else is thrown as ProviderError:
+ *     'http'     non-2xx: httpStatus, retryAfterMs (from Retry-After) and a ≤200-char message from the body;
+ *     'network'  connection refused/reset, socket hang up, DNS failure;
+ *     'timeout'  timeoutMs elapsed or the caller's signal aborted (shutdown, lost lease);
+ *     'protocol' the request could not even be built (invalid URL or header): retrying cannot help.
+ * - Whether any of these is retried is NOT decided here (dispatcher/retry-policy.ts owns that).
+ * - Messages never contain request headers, the Authorization credential or the request URL
+ *   (a Slack webhook URL is itself the secret); they are redacted even if a provider echoes them.
+ * - Redirects are not followed: a provider API that redirects means a misconfigured base URL, and
+ *   following it could hand the credential to another host. A 3xx surfaces as kind 'http'.
+ */
+export interface ProviderFetchOptions {
+  /** Budget for the whole exchange (connect, headers, body). Callers pass AppConfig.http.timeoutMs. */
+  timeoutMs: number;
+  /** The caller's signal; aborting it ends the request as kind 'timeout'. */
+  signal?: AbortSignal;
+  /** Non-2xx statuses the caller handles itself (e.g. HubSpot 404 → create); returned, not thrown. */
+  expect?: readonly number[];
+  /** Clock for Retry-After HTTP dates (ms since epoch). Default Date.now. */
+  now?: () => number;
+}
+
+const MESSAGE_MAX = 200;
+/** undici error codes that mean "too slow" rather than "broken". */
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+
+export async function providerFetch(
+  provider: string,
+  url: string,
+  init: RequestInit,
+  opts: ProviderFetchOptions,
+): Promise<Response> {
+  const method = (init.method ?? 'GET').toUpperCase();
+  const secrets = secretsOf(url, init.headers);
+  const ac = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    ac.abort();
+  }, opts.timeoutMs);
+  const onAbort = () => ac.abort();
+  if (opts.signal?.aborted) onAbort();
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  let res: Response;
+  let body: ArrayBuffer;
+  try {
+    res = await fetch(url, { redirect: 'manual', ...init, signal: ac.signal });
+    body = await res.arrayBuffer();
+  } catch (err) {
+    if (ac.signal.aborted) {
+      const why = timedOut ? `timed out after ${opts.timeoutMs} ms` : 'aborted by the caller';
+      throw new ProviderError(provider, 'timeout', `${provider} ${method}: ${why}`);
+    }
+    throw classifyFailure(provider, method, err, secrets);
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+
+  if (res.ok || opts.expect?.includes(res.status)) {
+    const nullBody = res.status === 204 || res.status === 205 || res.status === 304;
+    return new Response(nullBody ? null : body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  }
+  const detail = redact(summarise(new TextDecoder().decode(body)), secrets) || res.statusText;
+  const redirect = res.status >= 300 && res.status < 400 ? ' (redirect not followed: check the base URL)' : '';
+  throw new ProviderError(provider, 'http', `${provider} ${method} → HTTP ${res.status}${redirect}${detail ? `: ${detail}` : ''}`, {
+    httpStatus: res.status,
+    retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), (opts.now ?? Date.now)()),
+  });
+}
+
+/**
+ * Retry-After → milliseconds from `now`, or undefined when absent or unparseable.
+ * Accepts delta-seconds ("120", leniently "1.5") and HTTP dates ("Wed, 21 Oct 2015 07:28:00 GMT");
+ * a date in the past gives 0. No cap here: the retry policy clamps.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number | Date = Date.now()): number | undefined {
+  const v = value?.trim();
+  if (!v) return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  // All three HTTP-date forms start with a weekday name; this also keeps V8's lenient Date.parse
+  // from reading junk like "soon 2" as a date.
+  if (!/^[A-Za-z]{3,9},?\s/.test(v)) return undefined;
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - (typeof now === 'number' ? now : now.getTime()));
+}
+
+function classifyFailure(provider: string, method: string, err: unknown, secrets: string[]): ProviderError {
+  const code = errorCode(err);
+  if (code) {
+    const kind = TIMEOUT_CODES.has(code) ? 'timeout' : 'network';
+    return new ProviderError(provider, kind, `${provider} ${method}: ${kind} error (${code})`, { cause: err });
+  }
+  // undici reports every transport failure as TypeError("fetch failed") with the reason in `cause`.
+  if (err instanceof TypeError && err.message === 'fetch failed') {
+    const reason = err.cause instanceof Error ? redact(err.cause.message, secrets) : 'unknown reason';
+    return new ProviderError(provider, 'network', `${provider} ${method}: network error (${reason})`, { cause: err });
+  }
+  // Thrown before any byte was sent (invalid URL, invalid header value). Its message can quote the
+  // URL or a header, so only a redacted copy is kept and the original is not attached.
+  const msg = err instanceof Error ? redact(err.message, secrets) : String(err);
+  return new ProviderError(provider, 'protocol', `${provider} ${method}: request could not be sent: ${msg}`);
+}
+
+/** The first `code` (ECONNRESET, UND_ERR_SOCKET, …) along the cause chain. */
+function errorCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'ABORT_ERR') return code;
+  }
+  return undefined;
+}
+
+/** A short human message from an error body: JSON `message`-like fields if present, else the text. */
+function summarise(text: string): string {
+  let out = text;
+  try {
+    const j: unknown = JSON.parse(text);
+    if (j && typeof j === 'object') {
+      const o = j as Record<string, unknown>;
+      const main = [o.message, o.description, o.error_description, o.error, o.name].find((v) => typeof v === 'string');
+      const tag = [o.policyName, o.category, o.errorType].find((v) => typeof v === 'string');
+      if (typeof main === 'string') out = tag ? `${main} (${String(tag)})` : main;
+    }
+  } catch {
+    // not JSON: plain-text bodies (Slack) are used as they are
+  }
+  // eslint-disable-next-line no-control-regex
+  out = out.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return out.length > MESSAGE_MAX ? `${out.slice(0, MESSAGE_MAX)}…` : out;
+}
+
+/** Values that must never appear in a message: the credential (with and without scheme) and the URL. */
+function secretsOf(url: string, headers: RequestInit['headers']): string[] {
+  const out = [url];
+  const auth = authorizationOf(headers);
+  if (auth) {
+    out.push(auth);
+    const credential = auth.split(/\s+/).slice(1).join(' ');
+    if (credential) out.push(credential);
+  }
+  return out.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+}
+
+/** Read without `new Headers()`, which throws on the very invalid values we must still redact. */
+function authorizationOf(headers: RequestInit['headers']): string | undefined {
+  if (!headers) return undefined;
+  const entries: Iterable<[string, string]> =
+    headers instanceof Headers ? headers.entries() : Array.isArray(headers) ? (headers as [string, string][]) : Object.entries(headers);
+  for (const [k, v] of entries) if (k.toLowerCase() === 'authorization') return v;
+  return undefined;
+}
+
+function redact(text: string, secrets: string[]): string {
+  let out = text;
+  for (const s of secrets) out = out.split(s).join('[redacted]');
+  return out;
+}

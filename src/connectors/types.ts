@@ -1,0 +1,37 @@
+import type { LifecycleState } from '../config/index.js';
+
+export type ConnectorName = 'hubspot' | 'slack';
+
+/** The customer as it is NOW (effects re-check state when they run, not when they were queued). */
+export interface CustomerSnapshot {
+  id: string;
+  email: string | null;
+  name: string | null;
+  lifecycle: LifecycleState;
+  support: 'none' | 'needs_support';
+  identities: Record<string, string>;
+}
+
+export interface JobToRun {
+  id: number;
+  connector: ConnectorName;
+  kind: string;
+  idempotencyKey: string;
+  attempts: number;
+  payload: Record<string, unknown>;
+}
+
+/** What a connector reports back. Provider ids in `identities` are linked to the customer. */
+export type ConnectorResult =
+  | { status: 'done'; result?: Record<string, unknown>; identities?: Record<string, string> }
+  | { status: 'skipped'; reason: string };
+
+/**
+ * A side effect's adapter to one provider. `run` must be safe to call more than once for the same job
+ * (at-least-once dispatch): it uses the provider's idempotency (upsert by email, Idempotency-Key, …).
+ * Failures are thrown as ProviderError; the dispatcher's retry policy decides what happens next.
+ */
+export interface Connector {
+  readonly name: ConnectorName;
+  run(job: JobToRun, customer: CustomerSnapshot, signal: AbortSignal): Promise<ConnectorResult>;
+}

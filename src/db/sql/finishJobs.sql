@@ -1,0 +1,13 @@
+-- Batch completion. Only rows still leased by this worker change: a job whose lease expired and was
+-- re-claimed elsewhere is left to its new owner.
+UPDATE jobs
+SET status = r.status,
+    result = COALESCE(r.result, jobs.result),
+    last_error = r.error,
+    run_at = CASE WHEN r.status = 'pending' THEN now() + (r.delay_ms * interval '1 millisecond') ELSE jobs.run_at END,
+    locked_by = NULL,
+    locked_until = NULL,
+    updated_at = now(),
+    finished_at = CASE WHEN r.status IN ('done', 'skipped', 'dead') THEN now() END
+FROM jsonb_to_recordset($2::jsonb) AS r(id bigint, status text, result jsonb, error text, delay_ms integer)
+WHERE jobs.id = r.id AND jobs.locked_by = $1 AND jobs.status = 'running'

@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * One statement per file, named by its verb. Loaded once at import; a missing file fails at start-up,
+ * not at the first request that needs it.
+ */
+const NAMES = [
+  'insertInboxEvent',
+  'lockKeys',
+  'findIdentities',
+  'insertCustomer',
+  'getCustomer',
+  'insertIdentities',
+  'moveIdentities',
+  'moveTimeline',
+  'moveJobs',
+  'moveInboxEvents',
+  'markMerged',
+  'updateCustomerState',
+  'readWatermark',
+  'upsertWatermarks',
+  'insertTimeline',
+  'insertJobs',
+  'setInboxOutcome',
+  'notifyJobs',
+  'claimJobs',
+  'finishJobs',
+  'releaseLeases',
+  'heartbeat',
+  'deleteWorker',
+  'liveWorkers',
+  'findCustomerRef',
+  'listIdentities',
+  'listTimeline',
+  'listCustomerJobs',
+  'insertApiKey',
+  'findApiKey',
+] as const;
+
+export type SqlName = (typeof NAMES)[number];
+
+const dir = fileURLToPath(new URL('./', import.meta.url));
+export const sql: Readonly<Record<SqlName, string>> = Object.freeze(
+  Object.fromEntries(NAMES.map((n) => [n, readFileSync(`${dir}${n}.sql`, 'utf8')])) as Record<SqlName, string>,
+);

@@ -1,0 +1,6 @@
+SELECT j.id, j.connector, j.kind, j.status, j.attempts, j.last_error, j.result, j.created_at, j.finished_at,
+       e.source, e.event_id
+FROM jobs j LEFT JOIN inbox_events e ON e.id = j.inbox_id
+WHERE j.customer_id = $1
+ORDER BY j.created_at, j.id
+LIMIT $2

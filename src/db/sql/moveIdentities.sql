@@ -1,0 +1,1 @@
+UPDATE identities SET customer_id = $2 WHERE customer_id = $1

@@ -1,0 +1,1 @@
+UPDATE jobs SET customer_id = $2 WHERE customer_id = $1

@@ -1,0 +1,29 @@
+/** The one data-access interface. Data functions take a Queryable explicitly; there is no ambient connection. */
+export interface QueryResult<T> {
+  rows: T[];
+  rowCount: number;
+}
+
+export interface Queryable {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<QueryResult<T>>;
+}
+
+/** A transaction handle: queries plus multi-statement scripts (migrations). */
+export interface Tx extends Queryable {
+  exec(sql: string): Promise<void>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Human-readable location for start-up logs (never includes a password). */
+  readonly describe: string;
+  /** Runs fn in ONE transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Runs a multi-statement script (migrations only). */
+  exec(sql: string): Promise<void>;
+  /** Subscribe to NOTIFY on a channel (a wake-up hint only; callers must still poll). */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export const withTransaction = <T>(db: Database, fn: (tx: Tx) => Promise<T>): Promise<T> => db.transaction(fn);

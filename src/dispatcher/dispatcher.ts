@@ -1,0 +1,215 @@
+import type { Ids } from '../clock.js';
+import type { AppConfig } from '../config/index.js';
+import type { Connector, ConnectorName, ConnectorResult, JobToRun } from '../connectors/types.js';
+import { sql, type Database } from '../db/index.js';
+import { unmetRequirement, type Requirement } from '../lifecycle/index.js';
+import type { Logger, Metrics } from '../monitor/index.js';
+import { decide, describeError } from './retry-policy.js';
+import { loadSnapshot } from './snapshot.js';
+
+interface ClaimedRow {
+  id: number;
+  connector: ConnectorName;
+  kind: string;
+  idempotency_key: string;
+  customer_id: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  max_attempts: number;
+  created_at: Date;
+}
+
+interface Finish {
+  id: number;
+  status: 'done' | 'skipped' | 'dead' | 'pending';
+  result: Record<string, unknown> | null;
+  error: string | null;
+  delay_ms: number;
+  customerId: string;
+  identities?: Record<string, string>;
+}
+
+export interface DispatcherOptions {
+  db: Database;
+  connectors: ReadonlyMap<ConnectorName, Connector>;
+  config: AppConfig['dispatcher'];
+  logger: Logger;
+  metrics: Metrics;
+  ids: Ids;
+  /** Completions are written in batches; this bounds how long a finished job waits to be recorded. */
+  flushMs?: number;
+  heartbeatMs?: number;
+}
+
+/**
+ * The outbox dispatcher. Invariants:
+ * - claims commit BEFORE any provider call (no transaction is held across HTTP; on PGlite that would stall all writes);
+ * - a claim is a lease: if this process dies, the job is claimed again once `leaseMs` has passed;
+ * - completions are batched and only apply while this worker still holds the lease;
+ * - NOTIFY is a wake-up hint; polling every `pollMs` finds everything regardless.
+ * Delivery is at-least-once; connectors make it exactly-once in effect with provider idempotency.
+ */
+export class Dispatcher {
+  readonly workerId: string;
+  private running = false;
+  private inFlight = 0;
+  private finishes: Finish[] = [];
+  private flushTimer?: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+  private wake?: () => void;
+  private loopDone?: Promise<void>;
+  private unlisten?: () => Promise<void>;
+  private heartbeatTimer?: NodeJS.Timeout;
+  private readonly hardStop = new AbortController();
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly o: DispatcherOptions) {
+    this.workerId = `dispatcher-${o.ids.uuid()}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.beat();
+    this.heartbeatTimer = setInterval(() => void this.beat(), this.o.heartbeatMs ?? 5000);
+    this.heartbeatTimer.unref();
+    this.unlisten = await this.o.db.listen('handoff_jobs', () => this.wake?.()).catch((err) => {
+      this.o.logger.warn({ err: describeError(err) }, 'LISTEN unavailable; polling only');
+      return undefined;
+    });
+    this.loopDone = this.loop();
+  }
+
+  /** Stops claiming, waits for in-flight jobs (bounded by their HTTP timeouts), records them, leaves. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake?.();
+    await this.loopDone;
+    await this.idle();
+    await this.flush();
+    clearInterval(this.heartbeatTimer);
+    await this.unlisten?.();
+    await this.o.db.query(sql.deleteWorker, [this.workerId]).catch(() => undefined);
+  }
+
+  /** Resolves when nothing is in flight and every completion is written. */
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return this.flush();
+    return new Promise<void>((resolve) => this.idleWaiters.push(resolve)).then(() => this.flush());
+  }
+
+  private async beat() {
+    await this.o.db.query(sql.heartbeat, [this.workerId, 'dispatcher']).catch((err) => {
+      this.o.logger.warn({ err: describeError(err) }, 'heartbeat failed');
+    });
+  }
+
+  private async loop(): Promise<void> {
+    const { concurrency, batchSize, pollMs, leaseMs } = this.o.config;
+    while (this.running) {
+      const free = concurrency - this.inFlight;
+      let claimed: ClaimedRow[] = [];
+      if (free > 0) {
+        try {
+          claimed = (await this.o.db.query<ClaimedRow>(sql.claimJobs, [this.workerId, leaseMs, Math.min(free, batchSize)])).rows;
+        } catch (err) {
+          this.o.logger.error({ err: describeError(err) }, 'claim failed; retrying after the poll interval');
+        }
+        for (const row of claimed) {
+          this.inFlight++;
+          void this.runOne(row).finally(() => {
+            this.inFlight--;
+            if (this.inFlight === 0) this.idleWaiters.splice(0).forEach((r) => r());
+            this.wake?.();
+          });
+        }
+      }
+      // A full claim means there is probably more: go again as soon as a slot frees; otherwise wait.
+      if (claimed.length > 0 && claimed.length === free) await this.waitForWake(pollMs);
+      else if (claimed.length === 0) await this.waitForWake(pollMs);
+    }
+  }
+
+  private waitForWake(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(t);
+        self.wake = undefined;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private async runOne(row: ClaimedRow): Promise<void> {
+    const job: JobToRun = {
+      id: row.id,
+      connector: row.connector,
+      kind: row.kind,
+      idempotencyKey: row.idempotency_key,
+      attempts: row.attempts,
+      payload: row.payload ?? {},
+    };
+    const base = { id: row.id, customerId: row.customer_id, result: null, error: null, delay_ms: 0 };
+    const started = performance.now();
+    let finish: Finish;
+    try {
+      const connector = this.o.connectors.get(row.connector);
+      const snapshot = await loadSnapshot(this.o.db, row.customer_id);
+      const unmet = snapshot ? unmetRequirement(job.payload.requires as Requirement | undefined, snapshot) : 'customer record not found';
+      let r: ConnectorResult;
+      if (!connector) r = { status: 'skipped', reason: `connector ${row.connector} is not configured` };
+      else if (unmet) r = { status: 'skipped', reason: unmet };
+      else r = await connector.run(job, snapshot!, this.hardStop.signal);
+      finish =
+        r.status === 'done'
+          ? { ...base, customerId: snapshot!.id, status: 'done', result: r.result ?? {}, identities: r.identities }
+          : { ...base, status: 'skipped', result: { skipped: r.reason } };
+    } catch (err) {
+      const v = decide(err, row.attempts, Date.now() - new Date(row.created_at).getTime(), {
+        retryBaseMs: this.o.config.retryBaseMs,
+        retryMaxMs: this.o.config.retryMaxMs,
+        maxAttempts: row.max_attempts,
+        maxAgeMs: this.o.config.maxAgeMs,
+      });
+      finish = v.action === 'retry' ? { ...base, status: 'pending', error: v.error, delay_ms: v.delayMs } : { ...base, status: 'dead', error: v.error };
+      const log = v.action === 'dead' ? this.o.logger.error.bind(this.o.logger) : this.o.logger.warn.bind(this.o.logger);
+      log({ jobId: row.id, connector: row.connector, attempts: row.attempts, action: v.action, delayMs: finish.delay_ms, error: v.error }, 'job attempt failed');
+    }
+    this.o.metrics.jobSeconds.observe({ connector: row.connector }, (performance.now() - started) / 1000);
+    this.o.metrics.jobAttempts.inc({ connector: row.connector, result: finish.status === 'pending' ? 'retry' : finish.status });
+    if (finish.status !== 'pending') this.o.metrics.jobsFinished.inc({ connector: row.connector, status: finish.status });
+    this.finishes.push(finish);
+    if (this.finishes.length >= this.o.config.batchSize) void this.flush();
+    else this.flushTimer ??= setTimeout(() => void this.flush(), this.o.flushMs ?? 10);
+  }
+
+  /** Writes buffered completions in one transaction; on failure they are kept and retried on the next flush. */
+  private flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+      const batch = this.finishes.splice(0);
+      if (batch.length === 0) return;
+      try {
+        await this.o.db.transaction(async (tx) => {
+          const rows = batch.map(({ id, status, result, error, delay_ms }) => ({ id, status, result, error, delay_ms }));
+          await tx.query(sql.finishJobs, [this.workerId, JSON.stringify(rows)]);
+          for (const f of batch) {
+            const pairs = Object.entries(f.identities ?? {});
+            if (pairs.length) await tx.query(sql.insertIdentities, [pairs.map((p) => p[0]), pairs.map((p) => p[1]), f.customerId]);
+          }
+        });
+      } catch (err) {
+        // The leases still protect these jobs; if we never manage to write, they are re-run after expiry.
+        this.o.logger.error({ err: describeError(err), jobs: batch.length }, 'recording job results failed; will retry');
+        this.finishes.unshift(...batch);
+        this.flushTimer ??= setTimeout(() => void this.flush(), 1000);
+      }
+    });
+    return this.flushing;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The typed error hierarchy and its ONE mapping to HTTP.
+ * Messages say what to fix; they never carry a secret, a signature or a request body.
+ */
+export type ErrorCode =
+  | 'bad_request'
+  | 'invalid_signature'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'unprocessable'
+  | 'config_invalid'
+  | 'provider_error'
+  | 'internal';
+
+export class HandoffError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details?: unknown;
+  constructor(code: ErrorCode, status: number, message: string, opts: { cause?: unknown; details?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+    this.details = opts.details;
+  }
+}
+
+/** Bad input from outside (malformed JSON, failed validation). Always 4xx, never retried by the sender's fault. */
+export class BadRequestError extends HandoffError {
+  constructor(message: string, details?: unknown) {
+    super('bad_request', 400, message, { details });
+  }
+}
+
+/** A webhook whose signature is missing, malformed, stale or wrong. Nothing was written. */
+export class SignatureError extends HandoffError {
+  constructor(message: string, cause?: unknown) {
+    super('invalid_signature', 400, message, { cause });
+  }
+}
+
+export class UnauthorizedError extends HandoffError {
+  constructor(message = 'missing or invalid credentials: send Authorization: Bearer <key>') {
+    super('unauthorized', 401, message);
+  }
+}
+
+export class ForbiddenError extends HandoffError {
+  constructor(message: string) {
+    super('forbidden', 403, message);
+  }
+}
+
+export class NotFoundError extends HandoffError {
+  constructor(message: string) {
+    super('not_found', 404, message);
+  }
+}
+
+export class PayloadTooLargeError extends HandoffError {
+  constructor(limitBytes: number) {
+    super('payload_too_large', 413, `request body exceeds ${limitBytes} bytes`);
+  }
+}
+
+/** Configuration is invalid; `problems` lists every missing or invalid variable at once. */
+export class ConfigError extends HandoffError {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super('config_invalid', 500, `invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+/**
+ * A provider call failed. `retryable` and `retryAfterMs` are decided by the retry policy table
+ * (dispatcher/retry-policy.ts) from the status or network error kind, never ad hoc in a connector.
+ */
+export class ProviderError extends HandoffError {
+  readonly provider: string;
+  readonly httpStatus?: number;
+  readonly retryAfterMs?: number;
+  readonly kind: 'http' | 'network' | 'timeout' | 'protocol';
+  constructor(
+    provider: string,
+    kind: 'http' | 'network' | 'timeout' | 'protocol',
+    message: string,
+    opts: { httpStatus?: number; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
+    super('provider_error', 502, message, { cause: opts.cause });
+    this.provider = provider;
+    this.kind = kind;
+    this.httpStatus = opts.httpStatus;
+    this.retryAfterMs = opts.retryAfterMs;
+  }
+}
+
+/** The one mapping from any thrown value to an HTTP status and a short JSON body. */
+export function toHttp(err: unknown): { status: number; body: { error: string; message: string; details?: unknown } } {
+  if (err instanceof HandoffError && err.status < 500) {
+    return { status: err.status, body: { error: err.code, message: err.message, details: err.details } };
+  }
+  return { status: 500, body: { error: 'internal', message: 'internal error; see the server log (request id in x-request-id)' } };
+}

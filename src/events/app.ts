@@ -1,0 +1,101 @@
+/**
+ * The founder's app events (`POST /api/events`, API-key authenticated) → DomainEvent. Pure.
+ *
+ * Invariants:
+ * - The body is validated whole; any problem → BadRequestError with `details: FieldError[]` listing
+ *   every field at once. Unknown top-level keys are dropped, not rejected.
+ * - The customer is named by `customer.email` and/or `customer.user_id` (at least one). Emails are
+ *   validated and normalised (trimmed, lower-case).
+ * - `kind` is the `type` verbatim. Facts are built from a few named, primitive `data` fields only;
+ *   arbitrary nested data never reaches facts.
+ * - occurredAt = `occurred_at` (ISO-8601 with Z or an offset), else `now` (the receive time).
+ */
+import { z } from 'zod';
+import { BadRequestError } from '../errors.js';
+import { fieldErrors, normaliseEmail, type DomainEvent, type DomainEventKind, type Identities } from './types.js';
+
+export const APP_EVENT_TYPES = [
+  'user.signed_up',
+  'trial.started',
+  'user.activated',
+  'support.escalation_requested',
+  'support.resolved',
+] as const satisfies readonly DomainEventKind[];
+
+const Email = z
+  .string()
+  .max(320)
+  .transform((raw, ctx) => {
+    const e = normaliseEmail(raw);
+    if (e === undefined || !z.email().safeParse(e).success) {
+      ctx.addIssue({ code: 'custom', message: 'must be a valid email address' });
+      return z.NEVER;
+    }
+    return e;
+  });
+
+export const AppEventSchema = z.object({
+  id: z.string().min(1).max(200),
+  type: z.enum(APP_EVENT_TYPES),
+  occurred_at: z.iso.datetime({ offset: true }).optional(),
+  customer: z
+    .object({
+      email: Email.optional(),
+      user_id: z.string().trim().min(1).max(200).optional(),
+      name: z.string().trim().max(200).optional(),
+    })
+    .refine((c) => c.email !== undefined || c.user_id !== undefined, {
+      message: 'customer.email or customer.user_id is required',
+    }),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+export type AppEvent = z.output<typeof AppEventSchema>;
+
+const SUBJECT_MAX = 200;
+const PRIORITY_MAX = 50;
+const SHORT_MAX = 200;
+
+export function fromApp(body: unknown, now: Date = new Date()): DomainEvent {
+  const parsed = AppEventSchema.safeParse(body);
+  if (!parsed.success) throw new BadRequestError('invalid app event', fieldErrors(parsed.error.issues));
+  const e = parsed.data;
+  const identities: Identities = {};
+  if (e.customer.email !== undefined) identities.email = e.customer.email;
+  if (e.customer.user_id !== undefined) identities.app_user = e.customer.user_id;
+  const out: DomainEvent = {
+    source: 'app',
+    eventId: e.id,
+    sourceType: e.type,
+    kind: e.type,
+    occurredAt: e.occurred_at !== undefined ? new Date(e.occurred_at) : now,
+    identities,
+    facts: factsFor(e),
+  };
+  if (e.customer.name) out.name = e.customer.name;
+  return out;
+}
+
+/**
+ * Named primitive fields only. An escalation always has an id so effects can key on it: data.escalation_id
+ * when it is a short string or number, else the event id.
+ */
+function factsFor(e: AppEvent): DomainEvent['facts'] {
+  const d = e.data ?? {};
+  if (e.type === 'support.escalation_requested') {
+    const facts: DomainEvent['facts'] = { escalation_id: short(d.escalation_id) ?? e.id };
+    if (typeof d.subject === 'string') facts.subject = d.subject.slice(0, SUBJECT_MAX);
+    if (typeof d.priority === 'string') facts.priority = d.priority.slice(0, PRIORITY_MAX);
+    return facts;
+  }
+  if (e.type === 'support.resolved') {
+    const id = short(d.escalation_id);
+    return id === undefined ? {} : { escalation_id: id };
+  }
+  return {};
+}
+
+/** A non-empty string (or a finite number, as a string) of at most SHORT_MAX characters. */
+function short(v: unknown): string | undefined {
+  const s = typeof v === 'number' && Number.isFinite(v) ? String(v) : typeof v === 'string' ? v.trim() : undefined;
+  return s && s.length <= SHORT_MAX ? s : undefined;
+}

@@ -1,0 +1,39 @@
+import { Hono } from 'hono';
+import { toHttp } from '../errors.js';
+import type { AppDeps, Env } from './context.js';
+import { limitBody, requestContext } from './middleware.js';
+import { customerRoutes } from './routes/customers.js';
+import { eventRoutes } from './routes/events.js';
+import { healthRoutes } from './routes/health.js';
+import { webhookRoutes } from './routes/webhooks.js';
+
+const POST_ONLY = ['/api/webhooks/stripe', '/api/webhooks/clerk', '/api/events'];
+
+/** The Hono app: the public contract of DESIGN.md. Errors map to HTTP in ONE place (errors.ts). */
+export function createApp(deps: AppDeps) {
+  const app = new Hono<Env>();
+  app.use('*', requestContext(deps));
+  app.use('/api/webhooks/*', limitBody(deps.config.bodyLimitBytes));
+  app.use('/api/events', limitBody(deps.config.bodyLimitBytes));
+
+  app.route('/api/webhooks', webhookRoutes(deps));
+  app.route('/api/events', eventRoutes(deps));
+  app.route('/api/customers', customerRoutes(deps));
+  app.route('/', healthRoutes(deps));
+
+  for (const path of POST_ONLY) {
+    app.all(path, (c) => {
+      c.header('allow', 'POST');
+      return c.json({ error: 'method_not_allowed', message: `${c.req.method} is not allowed here; use POST` }, 405);
+    });
+  }
+  app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((err, c) => {
+    const { status, body } = toHttp(err);
+    const log = c.get('log') ?? deps.logger;
+    if (status >= 500) log.error({ err: { name: (err as Error).name, message: (err as Error).message, stack: (err as Error).stack } }, 'request failed');
+    else log.warn({ status, error: body.error }, 'request refused');
+    return c.json(body, status as 400);
+  });
+  return app;
+}

@@ -1,0 +1,2 @@
+export { createApp } from './app.js';
+export type { AppDeps, Env } from './context.js';

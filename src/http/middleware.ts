@@ -1,0 +1,59 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { sql } from '../db/index.js';
+import { ForbiddenError, PayloadTooLargeError, UnauthorizedError } from '../errors.js';
+import { bearerToken, hashApiKey, type Scope } from '../ingest/index.js';
+import type { AppDeps, Env } from './context.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Request id (incoming x-request-id if sane, else new) on every log line of the request, and one access line. */
+export function requestContext(deps: AppDeps): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : deps.ids.uuid();
+    const log = deps.logger.child({ requestId });
+    c.set('requestId', requestId);
+    c.set('log', log);
+    c.header('x-request-id', requestId);
+    const started = performance.now();
+    await next();
+    log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+  };
+}
+
+/** Bodies over the limit are refused with 413 before they are read into memory. */
+export function limitBody(limitBytes: number): MiddlewareHandler<Env> {
+  return bodyLimit({
+    maxSize: limitBytes,
+    onError: () => {
+      throw new PayloadTooLargeError(limitBytes);
+    },
+  });
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Admin routes: `Authorization: Bearer <HANDOFF_ADMIN_TOKEN>`, compared in constant time. */
+export function requireAdmin(deps: AppDeps): MiddlewareHandler<Env> {
+  const expected = deps.config.adminToken ? digest(deps.config.adminToken) : undefined;
+  return async (c, next) => {
+    const token = bearerToken(c.req.header('authorization'));
+    if (!expected || !token || !timingSafeEqual(digest(token), expected)) throw new UnauthorizedError('admin token required: Authorization: Bearer <HANDOFF_ADMIN_TOKEN>');
+    await next();
+  };
+}
+
+/** API-key routes: the key's SHA-256 must match a live key that carries `scope`. */
+export function requireScope(deps: AppDeps, scope: Scope): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    const token = bearerToken(c.req.header('authorization'));
+    if (!token) throw new UnauthorizedError();
+    const { rows } = await deps.db.query<{ id: string; scopes: string[] }>(sql.findApiKey, [hashApiKey(token)]);
+    const key = rows[0];
+    if (!key) throw new UnauthorizedError('unknown or revoked API key');
+    if (!key.scopes.includes(scope)) throw new ForbiddenError(`this API key lacks the ${scope} scope`);
+    await next();
+  };
+}

@@ -1,0 +1,24 @@
+import type { Context } from 'hono';
+import type { DomainEvent } from '../../events/index.js';
+import { record } from '../../pipeline/index.js';
+import type { AppDeps, Env } from '../context.js';
+
+/**
+ * Records one verified event in THE transaction and answers 200 `{received, duplicate}`.
+ * The log line carries ids and the outcome, never the payload.
+ */
+export async function accept(c: Context<Env>, deps: AppDeps, event: DomainEvent, payload: unknown, started: number) {
+  const r = await record(deps.db, event, payload, deps.record);
+  deps.metrics.eventsReceived.inc({ source: event.source, outcome: r.duplicate ? 'duplicate' : (r.outcome ?? 'ignored') });
+  deps.metrics.ingestSeconds.observe({ source: event.source }, (performance.now() - started) / 1000);
+  c.get('log').info(
+    { source: event.source, eventId: event.eventId, type: event.sourceType, duplicate: r.duplicate, outcome: r.outcome, customerId: r.customerId, jobs: r.jobsQueued },
+    'event recorded',
+  );
+  return c.json({ received: true, duplicate: r.duplicate });
+}
+
+/** Parses JSON that has already been authenticated; malformed JSON is the sender's 400, never a 500. */
+export function parseJson(raw: string): unknown {
+  return JSON.parse(raw);
+}

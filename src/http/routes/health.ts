@@ -1,0 +1,31 @@
+import { Hono } from 'hono';
+import { pendingMigrations } from '../../db/index.js';
+import { bearerToken } from '../../ingest/index.js';
+import { UnauthorizedError } from '../../errors.js';
+import type { AppDeps, Env } from '../context.js';
+
+/** Liveness, readiness and Prometheus metrics. */
+export function healthRoutes(deps: AppDeps) {
+  const app = new Hono<Env>();
+  app.get('/api/health', (c) => c.json({ status: 'ok' }));
+  app.get('/api/ready', async (c) => {
+    const checks: Record<string, { ok: boolean; detail?: string }> = {};
+    try {
+      await deps.db.query('SELECT 1');
+      checks.database = { ok: true };
+      const pending = await pendingMigrations(deps.db);
+      checks.migrations = pending.length ? { ok: false, detail: `pending: ${pending.join(', ')}; run handoff migrate` } : { ok: true };
+      checks.dispatcher = (await deps.dispatcherAlive()) ? { ok: true } : { ok: false, detail: 'no dispatcher heartbeat; start handoff worker' };
+    } catch {
+      checks.database = { ok: false, detail: 'database unreachable' };
+    }
+    const ok = Object.values(checks).every((x) => x.ok) && Object.keys(checks).length === 3;
+    return c.json({ status: ok ? 'ready' : 'not_ready', checks }, ok ? 200 : 503);
+  });
+  app.get('/metrics', async (c) => {
+    if (deps.config.metricsToken && bearerToken(c.req.header('authorization')) !== deps.config.metricsToken) throw new UnauthorizedError('metrics token required');
+    c.header('content-type', deps.metrics.registry.contentType);
+    return c.body(await deps.metrics.registry.metrics());
+  });
+  return app;
+}

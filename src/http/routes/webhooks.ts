@@ -1,0 +1,49 @@
+import { Hono } from 'hono';
+import { BadRequestError, SignatureError } from '../../errors.js';
+import { fromClerk, fromStripe } from '../../events/index.js';
+import { verifyStandardWebhook, verifyStripe } from '../../ingest/index.js';
+import type { AppDeps, Env } from '../context.js';
+import { accept } from './accept.js';
+
+/** Signed webhooks. Verification happens on the raw bytes BEFORE any parse or write. */
+export function webhookRoutes(deps: AppDeps) {
+  const app = new Hono<Env>();
+  const rejected = (source: string, err: unknown) => {
+    if (err instanceof SignatureError) deps.metrics.webhooksRejected.inc({ source, reason: 'signature' });
+    else if (err instanceof BadRequestError) deps.metrics.webhooksRejected.inc({ source, reason: 'invalid' });
+    throw err;
+  };
+
+  app.post('/stripe', async (c) => {
+    const started = performance.now();
+    const raw = Buffer.from(await c.req.arrayBuffer()).toString('utf8');
+    let event;
+    let verified: unknown;
+    try {
+      verified = verifyStripe(raw, c.req.header('stripe-signature'), deps.config.stripe.webhookSecrets, deps.clock.now().getTime());
+      event = fromStripe(verified);
+    } catch (err) {
+      if (err instanceof SyntaxError) return rejected('stripe', new BadRequestError('body is not valid JSON'));
+      return rejected('stripe', err);
+    }
+    return accept(c, deps, event, verified, started);
+  });
+
+  app.post('/clerk', async (c) => {
+    const started = performance.now();
+    const raw = Buffer.from(await c.req.arrayBuffer()).toString('utf8');
+    let event;
+    let payload: unknown;
+    try {
+      const msg = verifyStandardWebhook(raw, (n) => c.req.header(n), deps.config.clerk.webhookSecret, 'clerk');
+      payload = msg.payload;
+      event = fromClerk(payload, { id: msg.id });
+    } catch (err) {
+      if (err instanceof SyntaxError) return rejected('clerk', new BadRequestError('body is not valid JSON'));
+      return rejected('clerk', err);
+    }
+    return accept(c, deps, event, payload, started);
+  });
+
+  return app;
+}

@@ -1,0 +1,45 @@
+import type { LifecycleState } from '../config/index.js';
+import type { ConnectorName } from '../connectors/types.js';
+import type { DomainEvent } from '../events/types.js';
+import type { EffectName, Support } from './table.js';
+
+/** What an effect requires of the customer WHEN IT RUNS; otherwise the job is skipped with the reason. */
+export interface Requirement {
+  lifecycle?: LifecycleState[];
+  support?: Support[];
+}
+
+export interface JobSpec {
+  connector: ConnectorName;
+  kind: string;
+  /** Derived from the cause (effect + source + event id): a retried webhook can never queue it twice. */
+  idempotencyKey: string;
+  payload: { requires?: Requirement; [k: string]: unknown };
+}
+
+const slack = (template: string, requires?: Requirement) => (e: DomainEvent) => ({
+  connector: 'slack' as const,
+  kind: 'notify',
+  payload: { template, facts: e.facts, ...(requires ? { requires } : {}) },
+});
+
+const BUILDERS: Record<EffectName, (e: DomainEvent) => Omit<JobSpec, 'idempotencyKey'>> = {
+  // Pushes the customer's state as it is when the job runs, so one late job is as good as many.
+  crm_sync: () => ({ connector: 'hubspot', kind: 'upsert_contact', payload: {} }),
+  slack_new_paying: slack('new_paying_customer', { lifecycle: ['paid'] }),
+  slack_payment_failed: slack('payment_failed', { lifecycle: ['past_due'] }),
+  slack_churned: slack('churned', { lifecycle: ['churned'] }),
+  slack_refund: slack('refund'),
+};
+
+/** Pure: the outbox rows an applied rule queues for one event. */
+export function jobsFor(effects: readonly EffectName[], event: DomainEvent): JobSpec[] {
+  return effects.map((name) => ({ ...BUILDERS[name](event), idempotencyKey: `${name}:${event.source}:${event.eventId}` }));
+}
+
+/** Pure: why a job must not run against this customer now, or undefined when it may. */
+export function unmetRequirement(req: Requirement | undefined, now: { lifecycle: LifecycleState; support: Support }): string | undefined {
+  if (req?.lifecycle && !req.lifecycle.includes(now.lifecycle)) return `customer is ${now.lifecycle} now (effect needs ${req.lifecycle.join(' or ')})`;
+  if (req?.support && !req.support.includes(now.support)) return `support is ${now.support} now (effect needs ${req.support.join(' or ')})`;
+  return undefined;
+}

@@ -1,0 +1,61 @@
+import type { LifecycleState } from '../config/index.js';
+import type { DomainEventKind } from '../events/types.js';
+
+export type Support = 'none' | 'needs_support';
+/** `new` is the pseudo-state of a customer first seen in this very event. */
+export type FromState = LifecycleState | 'new';
+
+/** Named side effects; effects.ts says what each one sends and what it requires when it runs. */
+export type EffectName = 'crm_sync' | 'slack_new_paying' | 'slack_payment_failed' | 'slack_churned' | 'slack_refund';
+
+export interface Rule {
+  name: string;
+  on: readonly DomainEventKind[];
+  from: readonly FromState[] | 'any';
+  /** Next lifecycle; undefined = stays (a `new` customer becomes `lead`). */
+  to?: LifecycleState;
+  /** Next support state; undefined = unchanged. */
+  support?: Support;
+  effects: readonly EffectName[];
+  why: string;
+}
+
+const ALL_BUT_CHURNED: readonly FromState[] = ['new', 'lead', 'trial', 'paid', 'past_due'];
+
+/**
+ * THE lifecycle, as data. First matching row wins. An event whose kind has no row for the customer's
+ * current state changes nothing and is recorded as ignored with the reason. Backward moves (paid → trial)
+ * are absent on purpose: a late `trialing` never demotes a paying customer.
+ */
+export const STATE_TABLE: readonly Rule[] = [
+  { name: 'signup', on: ['user.signed_up'], from: 'any', effects: ['crm_sync'], why: 'a new person becomes a lead' },
+  { name: 'profile', on: ['user.updated', 'user.activated'], from: 'any', effects: ['crm_sync'], why: 'profile facts reach the CRM' },
+  { name: 'trial_started', on: ['trial.started'], from: ['new', 'lead', 'churned'], to: 'trial', effects: ['crm_sync'], why: 'trial begins' },
+  {
+    name: 'first_payment',
+    on: ['subscription.active', 'payment.succeeded'],
+    from: ['new', 'lead', 'trial', 'churned'],
+    to: 'paid',
+    effects: ['crm_sync', 'slack_new_paying'],
+    why: 'a new paying customer',
+  },
+  { name: 'recovered', on: ['subscription.active', 'payment.succeeded'], from: ['past_due'], to: 'paid', effects: ['crm_sync'], why: 'a failed payment was recovered' },
+  { name: 'renewal', on: ['subscription.active', 'payment.succeeded'], from: ['paid'], effects: [], why: 'still paying; nothing to tell anyone' },
+  {
+    name: 'payment_failed',
+    on: ['payment.failed'],
+    from: ALL_BUT_CHURNED,
+    to: 'past_due',
+    effects: ['crm_sync', 'slack_payment_failed'],
+    why: 'a payment failed: one alert per Stripe event',
+  },
+  { name: 'past_due', on: ['subscription.past_due'], from: ALL_BUT_CHURNED, to: 'past_due', effects: ['crm_sync'], why: 'Stripe marks the subscription past due' },
+  { name: 'churned', on: ['subscription.canceled'], from: ALL_BUT_CHURNED, to: 'churned', effects: ['crm_sync', 'slack_churned'], why: 'the subscription ended' },
+  { name: 'trial_ending', on: ['trial.will_end'], from: 'any', effects: [], why: 'recorded for the timeline (emails arrive with the support issue)' },
+  { name: 'refund', on: ['charge.refunded'], from: 'any', effects: ['slack_refund'], why: 'money went back; the founder hears once' },
+  { name: 'support_needed', on: ['support.escalation_requested'], from: 'any', support: 'needs_support', effects: ['crm_sync'], why: 'the customer asked for help' },
+  { name: 'support_resolved', on: ['support.resolved'], from: 'any', support: 'none', effects: ['crm_sync'], why: 'the request was resolved' },
+];
+
+/** Merge precedence: the survivor of a merge keeps the most committed lifecycle of the two. */
+export const LIFECYCLE_RANK: Readonly<Record<LifecycleState, number>> = { lead: 0, churned: 1, trial: 2, past_due: 3, paid: 4 };

@@ -1,0 +1,33 @@
+import type { LifecycleState } from '../config/index.js';
+import type { DomainEventKind } from '../events/types.js';
+import { LIFECYCLE_RANK, STATE_TABLE, type EffectName, type FromState, type Rule, type Support } from './table.js';
+
+export interface CustomerState {
+  lifecycle: FromState;
+  support: Support;
+}
+
+export type Decision =
+  | { applied: true; rule: string; lifecycle: LifecycleState; support: Support; changed: boolean; effects: readonly EffectName[] }
+  | { applied: false; reason: string };
+
+/** Pure: the state table's verdict for one event on one customer. */
+export function transition(state: CustomerState, kind: DomainEventKind, table: readonly Rule[] = STATE_TABLE): Decision {
+  const rule = table.find((r) => r.on.includes(kind) && (r.from === 'any' || r.from.includes(state.lifecycle)));
+  if (!rule) return { applied: false, reason: `no rule for ${kind} when ${state.lifecycle}` };
+  const lifecycle: LifecycleState = rule.to ?? (state.lifecycle === 'new' ? 'lead' : state.lifecycle);
+  const support = rule.support ?? state.support;
+  return {
+    applied: true,
+    rule: rule.name,
+    lifecycle,
+    support,
+    changed: lifecycle !== state.lifecycle || support !== state.support,
+    effects: rule.effects,
+  };
+}
+
+/** The lifecycle a merged customer keeps. */
+export function mergeLifecycle(a: LifecycleState, b: LifecycleState): LifecycleState {
+  return LIFECYCLE_RANK[a] >= LIFECYCLE_RANK[b] ? a : b;
+}

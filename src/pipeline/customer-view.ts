@@ -1,0 +1,42 @@
+import { sql, type Queryable } from '../db/index.js';
+import type { CustomerRow } from './customers.js';
+
+const LIMIT = 500;
+
+/**
+ * One customer's truth for humans and tools: identities, state, and the timeline of events,
+ * the transitions they caused (or why not) and the jobs they queued with each provider's answer.
+ */
+export async function customerView(db: Queryable, c: CustomerRow) {
+  const [ids, tl, jobs] = await Promise.all([
+    db.query<{ kind: string; value: string; created_at: Date }>(sql.listIdentities, [c.id]),
+    db.query<Record<string, unknown>>(sql.listTimeline, [c.id, LIMIT]),
+    db.query<Record<string, unknown>>(sql.listCustomerJobs, [c.id, LIMIT]),
+  ]);
+  const timeline = [
+    ...tl.rows.map((r) => ({
+      at: r.at as Date,
+      type: r.kind as string,
+      event: r.event_id ? { source: r.source, id: r.event_id, type: r.event_type, outcome: r.outcome } : null,
+      from: r.from_state ?? null,
+      to: r.to_state ?? null,
+      rule: r.rule ?? null,
+      detail: r.detail,
+    })),
+    ...jobs.rows.map((j) => ({
+      at: j.created_at as Date,
+      type: 'job',
+      event: j.event_id ? { source: j.source, id: j.event_id } : null,
+      job: { id: j.id, connector: j.connector, kind: j.kind, status: j.status, attempts: j.attempts, lastError: j.last_error, result: j.result, finishedAt: j.finished_at },
+    })),
+  ].sort((a, b) => new Date(a.at).getTime() - new Date(b.at).getTime());
+  return {
+    id: c.id,
+    email: c.email,
+    name: c.name,
+    lifecycle: c.lifecycle,
+    support: c.support,
+    identities: ids.rows.map((i) => ({ kind: i.kind, value: i.value })),
+    timeline,
+  };
+}

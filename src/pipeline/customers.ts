@@ -1,0 +1,71 @@
+import type { LifecycleState } from '../config/index.js';
+import { sql, type Queryable } from '../db/index.js';
+import type { Identities, IdentityKind } from '../events/types.js';
+import { mergeLifecycle, type Support } from '../lifecycle/index.js';
+
+export interface CustomerRow {
+  id: string;
+  email: string | null;
+  name: string | null;
+  lifecycle: LifecycleState;
+  support: Support;
+  merged_into: string | null;
+  created_at: Date;
+}
+
+export function identityPairs(identities: Identities): Array<[IdentityKind, string]> {
+  return (Object.entries(identities) as Array<[IdentityKind, string | undefined]>).filter(
+    (p): p is [IdentityKind, string] => typeof p[1] === 'string' && p[1] !== '',
+  );
+}
+
+export async function getCustomer(tx: Queryable, id: string): Promise<CustomerRow | undefined> {
+  return (await tx.query<CustomerRow>(sql.getCustomer, [id])).rows[0];
+}
+
+/** Follows merged_into to the live record (merges can chain). */
+export async function getLiveCustomer(tx: Queryable, id: string): Promise<CustomerRow | undefined> {
+  let c = await getCustomer(tx, id);
+  for (let hops = 0; c?.merged_into && hops < 16; hops++) c = await getCustomer(tx, c.merged_into);
+  return c;
+}
+
+/** The live customers that own any of these identities (callers hold the identity locks). */
+export async function findOwners(tx: Queryable, pairs: Array<[IdentityKind, string]>): Promise<CustomerRow[]> {
+  if (pairs.length === 0) return [];
+  const { rows } = await tx.query<{ customer_id: string }>(sql.findIdentities, [pairs.map((p) => p[0]), pairs.map((p) => p[1])]);
+  const ids = [...new Set(rows.map((r) => r.customer_id))];
+  const owners: CustomerRow[] = [];
+  for (const id of ids) {
+    const c = await getLiveCustomer(tx, id);
+    if (c && !owners.some((o) => o.id === c.id)) owners.push(c);
+  }
+  return owners.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id));
+}
+
+/**
+ * Merges `others` into `survivor` (the oldest record): identities, timeline, jobs and inbox rows move;
+ * the survivor keeps the most committed lifecycle and any open support need. The merged records stay
+ * as tombstones pointing at the survivor, so old ids still resolve.
+ */
+export async function mergeCustomers(
+  tx: Queryable,
+  survivor: CustomerRow,
+  others: CustomerRow[],
+  at: Date,
+): Promise<CustomerRow> {
+  let merged = { ...survivor };
+  for (const o of others) {
+    for (const stmt of [sql.moveIdentities, sql.moveTimeline, sql.moveJobs, sql.moveInboxEvents]) await tx.query(stmt, [o.id, survivor.id]);
+    await tx.query(sql.markMerged, [o.id, survivor.id, at]);
+    merged = {
+      ...merged,
+      email: merged.email ?? o.email,
+      name: merged.name ?? o.name,
+      lifecycle: mergeLifecycle(merged.lifecycle, o.lifecycle),
+      support: merged.support === 'needs_support' || o.support === 'needs_support' ? 'needs_support' : 'none',
+    };
+  }
+  await tx.query(sql.updateCustomerState, [merged.id, merged.lifecycle, merged.support, merged.email, merged.name, at]);
+  return merged;
+}

@@ -1,0 +1,105 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import { systemClock, systemIds, type Clock, type Ids } from './clock.js';
+import type { AppConfig } from './config/index.js';
+import { createConnectors } from './connectors/index.js';
+import { migrate, openDatabase, sql, type Database } from './db/index.js';
+import { Dispatcher } from './dispatcher/index.js';
+import { createApp } from './http/index.js';
+import { ALL_SCOPES, displayPrefix, hashApiKey } from './ingest/index.js';
+import { createLogger, createMetrics, type Logger, type Metrics } from './monitor/index.js';
+
+export interface RuntimeOptions {
+  web: boolean;
+  worker: boolean;
+  clock?: Clock;
+  ids?: Ids;
+  logger?: Logger;
+  /** An already-open database (tests); otherwise opened from config. */
+  db?: Database;
+}
+
+export interface Runtime {
+  config: AppConfig;
+  db: Database;
+  logger: Logger;
+  metrics: Metrics;
+  app: ReturnType<typeof createApp>;
+  dispatcher?: Dispatcher;
+  /** Set when `web`: the bound address (port 0 → the OS picks). */
+  url?: string;
+  /** Graceful: stop accepting, finish in-flight requests and jobs, release the database. */
+  close(): Promise<void>;
+}
+
+/** Stores the bootstrap API key's hash (scopes: all) so one lookup path serves every key. */
+export async function ensureBootstrapKey(db: Database, key: string, ids: Ids): Promise<void> {
+  await db.query(sql.insertApiKey, [ids.uuid(), 'bootstrap (HANDOFF_API_KEY)', displayPrefix(key), hashApiKey(key), [...ALL_SCOPES]]);
+}
+
+/**
+ * Composes Handoff: database (migrated under the advisory lock), connectors, HTTP app, dispatcher.
+ * `web` and `worker` select the roles; `handoff start` runs both in one process.
+ */
+export async function startRuntime(config: AppConfig, opts: RuntimeOptions): Promise<Runtime> {
+  const clock = opts.clock ?? systemClock;
+  const ids = opts.ids ?? systemIds;
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const metrics = createMetrics({ defaultMetrics: true });
+  const db = opts.db ?? (await openDatabase(config, (err) => logger.warn({ err: err.message }, 'idle database connection failed')));
+  await migrate(db);
+  if (config.bootstrapApiKey) await ensureBootstrapKey(db, config.bootstrapApiKey, ids);
+
+  const connectors = createConnectors(config);
+  const dispatcher = opts.worker
+    ? new Dispatcher({ db, connectors, config: config.dispatcher, logger: logger.child({ role: 'dispatcher' }), metrics, ids })
+    : undefined;
+  const app = createApp({
+    config,
+    db,
+    logger,
+    metrics,
+    clock,
+    ids,
+    record: { clock, ids, enabledConnectors: new Set(connectors.keys()), maxAttempts: config.dispatcher.maxAttempts },
+    dispatcherAlive: async () => {
+      const { rows } = await db.query<{ n: number }>(sql.liveWorkers, ['dispatcher', Math.max(30_000, config.dispatcher.leaseMs)]);
+      return (rows[0]?.n ?? 0) > 0;
+    },
+  });
+
+  await dispatcher?.start();
+  let server: Server | undefined;
+  let url: string | undefined;
+  if (opts.web) {
+    server = await new Promise<Server>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
+    });
+    const addr = server.address() as AddressInfo;
+    url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    db,
+    logger,
+    metrics,
+    app,
+    dispatcher,
+    url,
+    close: () =>
+      (closing ??= (async () => {
+        if (server) {
+          const s = server;
+          await new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            s.closeIdleConnections();
+          });
+        }
+        await dispatcher?.stop();
+        if (!opts.db) await db.close();
+      })()),
+  };
+}

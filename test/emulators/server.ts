@@ -1,0 +1,111 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FaultQueue, faultLabel, type Fault } from './faults.js';
+
+/**
+ * The plumbing every emulator shares: a real node:http server on 127.0.0.1 (random port), every
+ * request recorded (faulted ones too, tagged), faults applied before the provider logic, and a
+ * close() that ends held and keep-alive connections so a test never waits on them.
+ */
+export interface RecordedRequest {
+  method: string;
+  /** Path with query string, as sent. */
+  path: string;
+  /** Parsed JSON, or the raw text when the body is not JSON (undefined when empty). */
+  body: unknown;
+  headers: IncomingHttpHeaders;
+  /** Set when a fault answered instead of the emulator: "503", "reset", "timeout". */
+  fault?: string;
+}
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface EmulatorServer {
+  url: string;
+  requests: RecordedRequest[];
+  faults: FaultQueue;
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** The provider's own answer to a request (raw text given too, for JSON-parse errors). */
+  handle(req: RecordedRequest, raw: string): Reply;
+  /** The realistic body (and content type) for a status fault that did not bring its own. */
+  faultBody(status: number): { body: string; contentType: string };
+}
+
+export async function startEmulatorServer(opts: ServerOptions): Promise<EmulatorServer> {
+  const faults = new FaultQueue();
+  const requests: RecordedRequest[] = [];
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const rec: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', body: parseBody(raw), headers: req.headers };
+      requests.push(rec);
+      const fault = faults.take(rec);
+      if (fault) {
+        rec.fault = faultLabel(fault);
+        return applyFault(fault, req, res, opts);
+      }
+      let reply: Reply;
+      try {
+        reply = opts.handle(rec, raw);
+      } catch (err) {
+        reply = { status: 500, body: { status: 'error', message: `emulator bug: ${String(err)}` } };
+      }
+      send(res, reply);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    faults,
+    close: () =>
+      new Promise<void>((resolve) => {
+        faults.clear();
+        server.close(() => resolve());
+        server.closeAllConnections(); // held 'timeout' requests and idle keep-alive sockets
+      }),
+  };
+}
+
+function applyFault(fault: Fault, req: IncomingMessage, res: ServerResponse, opts: ServerOptions): void {
+  if (!('status' in fault)) {
+    if (fault.kind === 'reset') req.socket.destroy();
+    // 'timeout': never answer; the client's timeout (or close()) ends it.
+    return;
+  }
+  const fallback = opts.faultBody(fault.status);
+  const headers: Record<string, string> = { 'content-type': fallback.contentType, ...fault.headers };
+  if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
+  res.writeHead(fault.status, headers).end(fault.body ?? fallback.body);
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  const isText = typeof reply.body === 'string';
+  const body = reply.body === undefined ? '' : isText ? (reply.body as string) : JSON.stringify(reply.body);
+  const headers: Record<string, string> = {
+    'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json;charset=utf-8',
+    ...reply.headers,
+  };
+  res.writeHead(reply.status, headers).end(body);
+}
+
+function parseBody(raw: string): unknown {
+  if (raw === '') return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}

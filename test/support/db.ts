@@ -1,0 +1,58 @@
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import { migrate, openPglite, openPostgres, type Database } from '../../src/db/index.js';
+
+/** Every database test runs against BOTH engines. */
+export const DB_KINDS = ['pglite', 'postgres'] as const;
+export type DbKind = (typeof DB_KINDS)[number];
+
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDb {
+  db: Database;
+  kind: DbKind;
+  /** For PostgreSQL: a URL to this file's own database (for child processes). */
+  url?: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * An isolated, migrated database for one test file: PGlite in memory, or a fresh PostgreSQL database
+ * created on the test server and dropped afterwards.
+ */
+export async function createTestDb(kind: DbKind): Promise<TestDb> {
+  if (kind === 'pglite') {
+    const db = await openPglite();
+    await migrate(db);
+    return { db, kind, drop: () => db.close() };
+  }
+  const name = `handoff_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(TEST_DATABASE_URL);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  const db = await openPostgres(url);
+  await migrate(db);
+  return {
+    db,
+    kind,
+    url,
+    async drop() {
+      await db.close();
+      const a = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}
+
+/** Empties every data table (between tests of one file); schema and migrations stay. */
+export async function truncateAll(db: Database): Promise<void> {
+  await db.exec(
+    'TRUNCATE timeline, jobs, inbox_events, identities, watermarks, customers, api_keys, workers RESTART IDENTITY CASCADE',
+  );
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Each test file gets its own database (PGlite in memory, and a fresh PostgreSQL database),
+// so files run in parallel safely. Two workers: the machine has two cores.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
