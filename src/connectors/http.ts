@@ -88,22 +88,24 @@ export function parseRetryAfter(value: string | null | undefined, now: number | 
   const v = value?.trim();
   if (!v) return undefined;
   if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
-  // All three HTTP-date forms start with a weekday name; this also keeps V8's lenient Date.parse
-  // from reading junk like "soon 2" as a date.
-  if (!/^[A-Za-z]{3,9},?\s/.test(v)) return undefined;
-  const at = Date.parse(v);
+  // All three HTTP-date forms start with a weekday name and hold hh:mm:ss; checking that keeps V8's
+  // lenient Date.parse from reading junk like "soon 2" as a date.
+  if (!/^[A-Za-z]{3,9},?\s.*\d{1,2}:\d{2}:\d{2}/.test(v)) return undefined;
+  // HTTP dates are always GMT; asctime form carries no zone and would otherwise parse as local time.
+  const at = Date.parse(/\b(GMT|UTC)\b|[+-]\d{4}$/.test(v) ? v : `${v} GMT`);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - (typeof now === 'number' ? now : now.getTime()));
 }
 
 function classifyFailure(provider: string, method: string, err: unknown, secrets: string[]): ProviderError {
   const code = errorCode(err);
-  if (code) {
+  // Node's own validation codes (ERR_INVALID_URL, …) mean the request was never sent: see below.
+  if (code && !code.startsWith('ERR_')) {
     const kind = TIMEOUT_CODES.has(code) ? 'timeout' : 'network';
     return new ProviderError(provider, kind, `${provider} ${method}: ${kind} error (${code})`, { cause: err });
   }
   // undici reports every transport failure as TypeError("fetch failed") with the reason in `cause`.
-  if (err instanceof TypeError && err.message === 'fetch failed') {
+  if (err instanceof TypeError && err.message === 'fetch failed' && !code) {
     const reason = err.cause instanceof Error ? redact(err.cause.message, secrets) : 'unknown reason';
     return new ProviderError(provider, 'network', `${provider} ${method}: network error (${reason})`, { cause: err });
   }
@@ -124,21 +126,24 @@ function errorCode(err: unknown): string | undefined {
 
 /** A short human message from an error body: JSON `message`-like fields if present, else the text. */
 function summarise(text: string): string {
-  let out = text;
+  let main = text;
+  let tag = '';
   try {
     const j: unknown = JSON.parse(text);
     if (j && typeof j === 'object') {
       const o = j as Record<string, unknown>;
-      const main = [o.message, o.description, o.error_description, o.error, o.name].find((v) => typeof v === 'string');
-      const tag = [o.policyName, o.category, o.errorType].find((v) => typeof v === 'string');
-      if (typeof main === 'string') out = tag ? `${main} (${String(tag)})` : main;
+      const m = [o.message, o.description, o.error_description, o.error, o.name].find((v) => typeof v === 'string');
+      const t = [o.policyName, o.category, o.errorType].find((v) => typeof v === 'string');
+      if (typeof m === 'string') main = m;
+      if (typeof t === 'string') tag = ` (${t.slice(0, 40)})`; // kept whole: DAILY vs TEN_SECONDLY matters
     }
   } catch {
     // not JSON: plain-text bodies (Slack) are used as they are
   }
   // eslint-disable-next-line no-control-regex
-  out = out.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
-  return out.length > MESSAGE_MAX ? `${out.slice(0, MESSAGE_MAX)}…` : out;
+  main = main.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const room = MESSAGE_MAX - tag.length;
+  return (main.length > room ? `${main.slice(0, room)}…` : main) + tag;
 }
 
 /** Values that must never appear in a message: the credential (with and without scheme) and the URL. */
@@ -146,9 +151,8 @@ function secretsOf(url: string, headers: RequestInit['headers']): string[] {
   const out = [url];
   const auth = authorizationOf(headers);
   if (auth) {
-    out.push(auth);
-    const credential = auth.split(/\s+/).slice(1).join(' ');
-    if (credential) out.push(credential);
+    // The whole value, and each credential-sized part of it (an invalid value may be quoted in pieces).
+    out.push(auth, ...auth.split(/\s+/).filter((part) => part.length >= 8));
   }
   return out.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
 }

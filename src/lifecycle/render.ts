@@ -4,7 +4,7 @@ import { STATE_TABLE } from './table.js';
 export function renderStateTable(): string {
   const rows = STATE_TABLE.map((r) => {
     const from = r.from === 'any' ? 'any' : r.from.join(', ');
-    const to = [r.to ? `→ ${r.to}` : 'stays', r.support ? `support → ${r.support}` : ''].filter(Boolean).join('; ');
+    const to = [r.to ? `→ ${r.to}` : 'stays (new → lead)', r.support ? `support → ${r.support}` : ''].filter(Boolean).join('; ');
     return `| \`${r.name}\` | ${r.on.map((k) => `\`${k}\``).join(', ')} | ${from} | ${to} | ${r.effects.join(', ') || '—'} | ${r.why} |`;
   });
   return ['| rule | event | from | state | effects | why |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n');

@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnHandoff } from '../support/process.js';
+
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(path.join(tmpdir(), 'handoff-start-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('handoff start (a real process on a real port)', () => {
+  it('runs with NO configuration, prints where it listens and one-off credentials, and stops cleanly on SIGTERM', async () => {
+    const dataDir = path.join(tmp(), 'data');
+    const p = spawnHandoff(['start'], { HANDOFF_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+    const [, url] = await p.waitFor(/listening on\s+(http:\/\/\S+)/);
+    expect(p.stdout()).toContain(`embedded PGlite at ${dataDir}`);
+    expect(p.stdout()).toMatch(/connectors\s+none/);
+    const [, apiKey] = await p.waitFor(/app API key[^:]*:\s+(hk_\S+)/);
+    const [, adminToken] = await p.waitFor(/admin token[^:]*:\s+(\S+)/);
+
+    expect((await fetch(`${url}/api/health`)).status).toBe(200);
+    const res = await fetch(`${url}/api/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'first', type: 'user.signed_up', customer: { email: 'founder@example.com' } }),
+    });
+    expect(res.status).toBe(200);
+    const customer = await fetch(`${url}/api/customers/founder@example.com`, { headers: { authorization: `Bearer ${adminToken}` } });
+    expect(((await customer.json()) as { lifecycle: string }).lifecycle).toBe('lead');
+    // The dispatcher runs in the same process and heartbeats.
+    expect((await fetch(`${url}/api/ready`)).status).toBe(200);
+
+    p.proc.kill('SIGTERM');
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('exits non-zero with ONE message listing every configuration problem', async () => {
+    const p = spawnHandoff(['start'], { NODE_ENV: 'production', ZENDESK_EMAIL: 'ops@example.com', HANDOFF_DATA_DIR: tmp() });
+    const { code } = await p.exited;
+    expect(code).toBe(1);
+    const err = p.stderr();
+    expect(err).toContain('invalid configuration');
+    expect(err).toContain('Zendesk is partially configured');
+    expect(err).toContain('STRIPE_WEBHOOK_SECRET: required when NODE_ENV=production');
+    expect(err).toContain('HANDOFF_ADMIN_TOKEN: required when NODE_ENV=production');
+    expect(err).not.toMatch(/at \S+ \(/); // a message, not a stack trace
+  });
+
+  it('prints help', async () => {
+    const p = spawnHandoff(['--help'], {});
+    expect((await p.exited).code).toBe(0);
+    expect(p.stdout()).toMatch(/Commands:[\s\S]*worker[\s\S]*migrate/);
+  });
+});

@@ -1,0 +1,47 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { repoRoot } from './stripe-fixtures.js';
+
+export interface HandoffProcess {
+  proc: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the first match of `re` in stdout (rejects on exit or after `ms`). */
+  waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs the real CLI (`handoff <args>`) from the TypeScript sources in a child process. */
+export function spawnHandoff(args: string[], env: Record<string, string>): HandoffProcess {
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...args], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  proc.stdout!.on('data', (d) => (out += d.toString()));
+  proc.stderr!.on('data', (d) => (err += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    proc,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitFor(re, ms = 30_000) {
+      return new Promise((resolve, reject) => {
+        const started = Date.now();
+        const tick = setInterval(() => {
+          const m = out.match(re);
+          if (m) {
+            clearInterval(tick);
+            resolve(m);
+          } else if (proc.exitCode !== null || Date.now() - started > ms) {
+            clearInterval(tick);
+            reject(new Error(`did not see ${re} (exit ${proc.exitCode})\nstdout:\n${out}\nstderr:\n${err}`));
+          }
+        }, 25);
+      });
+    },
+  };
+}
