@@ -8,7 +8,7 @@ import { migrate, openDatabase, sql, type Database } from './db/index.js';
 import { Dispatcher } from './dispatcher/index.js';
 import { createApp } from './http/index.js';
 import { ALL_SCOPES, displayPrefix, hashApiKey } from './ingest/index.js';
-import { createLogger, createMetrics, type Logger, type Metrics } from './monitor/index.js';
+import { createLogger, createMetrics, type Logger, type Metrics, type OutboxStats } from './monitor/index.js';
 
 export interface RuntimeOptions {
   web: boolean;
@@ -33,6 +33,14 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+async function outboxStats(db: Database): Promise<OutboxStats> {
+  const { rows } = await db.query<{ status: string; n: number; oldest_pending: Date | null }>(sql.countJobsByStatus);
+  return {
+    byStatus: Object.fromEntries(rows.map((r) => [r.status, r.n])),
+    oldestPending: rows.find((r) => r.status === 'pending')?.oldest_pending ?? null,
+  };
+}
+
 /** Stores the bootstrap API key's hash (scopes: all) so one lookup path serves every key. */
 export async function ensureBootstrapKey(db: Database, key: string, ids: Ids): Promise<void> {
   await db.query(sql.insertApiKey, [ids.uuid(), 'bootstrap (HANDOFF_API_KEY)', displayPrefix(key), hashApiKey(key), [...ALL_SCOPES]]);
@@ -46,8 +54,8 @@ export async function startRuntime(config: AppConfig, opts: RuntimeOptions): Pro
   const clock = opts.clock ?? systemClock;
   const ids = opts.ids ?? systemIds;
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const metrics = createMetrics({ defaultMetrics: true });
   const db = opts.db ?? (await openDatabase(config, (err) => logger.warn({ err: err.message }, 'idle database connection failed')));
+  const metrics = createMetrics({ defaultMetrics: true, outbox: () => outboxStats(db) });
   await migrate(db);
   if (config.bootstrapApiKey) await ensureBootstrapKey(db, config.bootstrapApiKey, ids);
 

@@ -1,2 +1,2 @@
-export { createMetrics, type Metrics } from './metrics.js';
+export { createMetrics, type Metrics, type OutboxStats } from './metrics.js';
 export { createLogger, type Logger } from './logger.js';

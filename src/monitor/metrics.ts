@@ -10,9 +10,19 @@ export interface Metrics {
   jobAttempts: Counter<'connector' | 'result'>;
   jobSeconds: Histogram<'connector'>;
   outboxDepth: Gauge<'status'>;
+  oldestPendingSeconds: Gauge;
 }
 
-export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
+export interface OutboxStats {
+  byStatus: Record<string, number>;
+  oldestPending: Date | null;
+}
+
+/**
+ * `outbox` (optional) is read at scrape time, so the gauges are exact when Prometheus looks and cost
+ * nothing in between. A failing read leaves the gauges at their last value.
+ */
+export function createMetrics(opts: { defaultMetrics?: boolean; outbox?: () => Promise<OutboxStats> } = {}): Metrics {
   const registry = new Registry();
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'handoff_' });
   const registers = [registry];
@@ -24,6 +34,25 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     jobsFinished: new Counter({ name: 'handoff_jobs_finished_total', help: 'Jobs reaching a final status', labelNames: ['connector', 'status'], registers }),
     jobAttempts: new Counter({ name: 'handoff_job_attempts_total', help: 'Connector calls by result (done, retry, dead, skipped)', labelNames: ['connector', 'result'], registers }),
     jobSeconds: new Histogram({ name: 'handoff_job_seconds', help: 'Connector call duration', labelNames: ['connector'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
-    outboxDepth: new Gauge({ name: 'handoff_outbox_jobs', help: 'Jobs by status at the last dispatcher poll', labelNames: ['status'], registers }),
+    outboxDepth: new Gauge({
+      name: 'handoff_outbox_jobs',
+      help: 'Outbox jobs by status',
+      labelNames: ['status'],
+      registers,
+      async collect() {
+        const stats = await opts.outbox?.().catch(() => undefined);
+        if (!stats) return;
+        for (const status of ['pending', 'running', 'done', 'skipped', 'dead']) this.set({ status }, stats.byStatus[status] ?? 0);
+      },
+    }),
+    oldestPendingSeconds: new Gauge({
+      name: 'handoff_outbox_oldest_pending_seconds',
+      help: 'Age of the oldest pending job (0 when none)',
+      registers,
+      async collect() {
+        const stats = await opts.outbox?.().catch(() => undefined);
+        if (stats) this.set(stats.oldestPending ? Math.max(0, (Date.now() - stats.oldestPending.getTime()) / 1000) : 0);
+      },
+    }),
   };
 }

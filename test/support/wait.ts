@@ -1,9 +1,9 @@
 import type { Queryable } from '../../src/db/index.js';
 
 /** Polls `check` until it returns a truthy value or `ms` pass (then throws with the last value). */
-export async function waitUntil<T>(check: () => Promise<T>, ms = 20_000, label = 'condition'): Promise<T> {
+export async function waitUntil<T>(check: () => Promise<T | undefined | null | false>, ms = 20_000, label = 'condition'): Promise<T> {
   const deadline = Date.now() + ms;
-  let last: T;
+  let last: T | undefined | null | false;
   for (;;) {
     last = await check();
     if (last) return last;

@@ -36,6 +36,7 @@ const NAMES = [
   'listCustomerJobs',
   'insertApiKey',
   'findApiKey',
+  'countJobsByStatus',
 ] as const;
 
 export type SqlName = (typeof NAMES)[number];
