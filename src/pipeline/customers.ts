@@ -30,17 +30,15 @@ export async function getLiveCustomer(tx: Queryable, id: string): Promise<Custom
   return c;
 }
 
-/** The live customers that own any of these identities (callers hold the identity locks). */
-export async function findOwners(tx: Queryable, pairs: Array<[IdentityKind, string]>): Promise<CustomerRow[]> {
-  if (pairs.length === 0) return [];
-  const { rows } = await tx.query<{ customer_id: string }>(sql.findIdentities, [pairs.map((p) => p[0]), pairs.map((p) => p[1])]);
-  const ids = [...new Set(rows.map((r) => r.customer_id))];
-  const owners: CustomerRow[] = [];
-  for (const id of ids) {
-    const c = await getLiveCustomer(tx, id);
-    if (c && !owners.some((o) => o.id === c.id)) owners.push(c);
-  }
-  return owners.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id));
+/**
+ * The live customers owning `ownerIds`, row-locked until the transaction ends, oldest first.
+ * Returns undefined when one of them was merged while we waited for its lock (resolve again).
+ */
+export async function lockOwners(tx: Queryable, ownerIds: string[]): Promise<CustomerRow[] | undefined> {
+  if (ownerIds.length === 0) return [];
+  const { rows } = await tx.query<CustomerRow>(sql.lockCustomers, [ownerIds]);
+  if (rows.some((r) => r.merged_into)) return undefined;
+  return rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id));
 }
 
 /**

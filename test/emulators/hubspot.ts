@@ -3,10 +3,13 @@ import {
   ContactStore,
   DEFAULT_PROPS,
   errorBody,
+  missingScopes,
   notFound,
+  propertyNotFound,
   toWire,
   validation,
   type BackwardStageRule,
+  type PropertyDefinition,
   type StoredContact,
 } from './hubspot-store.js';
 
@@ -15,9 +18,16 @@ import {
  *
  * Routes: POST /crm/v3/objects/contacts (201; 409 "Existing ID" when the email exists),
  * PATCH|GET /crm/v3/objects/contacts/:id[?idProperty=email] (200; 404), POST …/batch/upsert,
- * POST …/search (EQ filters only). Every request needs `Authorization: Bearer <token>` (401
- * otherwise) and counts against a rolling rate limit (429 TEN_SECONDLY_ROLLING, no Retry-After,
- * like HubSpot); every answer carries X-HubSpot-RateLimit-* headers.
+ * POST …/search (EQ filters only); POST /crm/v3/properties/contacts (201 with the definition; 409
+ * OBJECT_ALREADY_EXISTS when the name is taken, standard names included) and
+ * GET /crm/v3/properties/contacts/:name (200; 404). Every request needs `Authorization: Bearer
+ * <token>` (401 otherwise) and counts against a rolling rate limit (429 TEN_SECONDLY_ROLLING, no
+ * Retry-After, like HubSpot); every answer carries X-HubSpot-RateLimit-* headers.
+ *
+ * Like a fresh HubSpot account, only standard contact properties exist (email, firstname, lastname,
+ * lifecyclestage, phone, company, …, every hs_*): a create/update/batch write naming any other
+ * property answers 400 VALIDATION_ERROR with PROPERTY_DOESNT_EXIST, all-or-nothing, until it is
+ * defined (by the properties API, or `definedProperties` at start). `seed()` is exempt.
  *
  * Switches for behaviour PROVIDERS.md marks unverified:
  * - backwardStage: 'reject' (default) answers a backward lifecyclestage write with 400
@@ -34,23 +44,40 @@ export interface HubspotEmulatorOptions {
   searchLagMs?: number;
   /** Default 100 requests / 10 s (private app, Free/Starter). */
   rateLimit?: { max: number; intervalMs: number };
+  /** Custom contact properties that already exist at start (default none: a fresh account). See HANDOFF_PROPERTIES. */
+  definedProperties?: readonly string[];
+  /**
+   * The token's property-schema scope: 'write' (default) may create and read definitions; 'read'
+   * gets 403 MISSING_SCOPES on creation only; 'none' gets 403 on both.
+   */
+  schemaScope?: 'write' | 'read' | 'none';
 }
 
 export interface HubspotEmulator extends EmulatorServer {
   token: string;
   /** Keyed by lower-case email. Mutate freely to arrange a test. */
   contacts: Map<string, StoredContact>;
-  /** Create a contact directly (no request recorded); returns it. */
+  /** Custom property definitions by name (standard ones are implicit). Mutate freely to arrange a test. */
+  properties: Map<string, PropertyDefinition>;
+  /** Create a contact directly (no request recorded, any property allowed); returns it. */
   seed(properties: Record<string, string>): StoredContact;
 }
 
 export const HUBSPOT_TEST_TOKEN = 'pat-na1-emulator-token';
+/** Handoff's custom contact properties under the default configuration. */
+export const HANDOFF_PROPERTIES: readonly string[] = ['handoff_lifecycle', 'handoff_support'];
 const BASE = '/crm/v3/objects/contacts';
+const PROPERTIES = '/crm/v3/properties/contacts';
 const DAILY = 250_000;
 
 export async function startHubspotEmulator(opts: HubspotEmulatorOptions = {}): Promise<HubspotEmulator> {
   const token = opts.token ?? HUBSPOT_TEST_TOKEN;
   const store = new ContactStore(opts.backwardStage ?? 'reject');
+  for (const name of opts.definedProperties ?? []) {
+    const r = store.defineProperty({ name, label: name, type: 'string', fieldType: 'text', groupName: 'contactinformation' });
+    if ('error' in r) throw new Error(`definedProperties: ${JSON.stringify(r.error)}`);
+  }
+  const scope = opts.schemaScope ?? 'write';
   const limit = opts.rateLimit ?? { max: 100, intervalMs: 10_000 };
   const recent: number[] = [];
   let daily = 0;
@@ -92,6 +119,18 @@ export async function startHubspotEmulator(opts: HubspotEmulatorOptions = {}): P
     if (req.method === 'POST' && path === BASE) return created(body.properties);
     if (req.method === 'POST' && path === `${BASE}/batch/upsert`) return batchUpsert(body.inputs);
     if (req.method === 'POST' && path === `${BASE}/search`) return search(body);
+    if (req.method === 'POST' && path === PROPERTIES) {
+      if (scope !== 'write') return { status: 403, body: missingScopes(['crm.schemas.contacts.write']) };
+      const r = store.defineProperty(body);
+      return 'error' in r ? { status: r.status, body: r.error } : { status: 201, body: r.property };
+    }
+    const prop = /^\/crm\/v3\/properties\/contacts\/([^/]+)$/.exec(path);
+    if (prop && req.method === 'GET') {
+      if (scope === 'none') return { status: 403, body: missingScopes(['crm.schemas.contacts.read']) };
+      const name = decodeURIComponent(prop[1]!);
+      const def = store.property(name);
+      return def ? { status: 200, body: def } : { status: 404, body: propertyNotFound(name) };
+    }
     const one = /^\/crm\/v3\/objects\/contacts\/([^/]+)$/.exec(path);
     if (one && (req.method === 'PATCH' || req.method === 'GET')) {
       const key = decodeURIComponent(one[1]!);
@@ -162,8 +201,9 @@ export async function startHubspotEmulator(opts: HubspotEmulatorOptions = {}): P
     ...server,
     token,
     contacts: store.contacts,
+    properties: store.properties,
     seed(properties) {
-      const r = store.create(properties);
+      const r = store.create(properties, true);
       if ('error' in r) throw new Error(`seed failed: ${JSON.stringify(r.error)}`);
       return r.contact;
     },

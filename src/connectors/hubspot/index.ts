@@ -2,9 +2,17 @@ import type { AppConfig } from '../../config/index.js';
 import { ProviderError } from '../../errors.js';
 import { providerFetch } from '../http.js';
 import type { Connector, ConnectorResult, CustomerSnapshot, JobToRun } from '../types.js';
-import { contactProperties, existingIdFrom, stageToSend } from './properties.js';
+import { contactProperties, customPropertyDefinitions, existingIdFrom, stageToSend } from './properties.js';
 
-export { STAGE_ORDER, SUPPORT_PROPERTY, contactProperties, stageToSend, existingIdFrom } from './properties.js';
+export {
+  STAGE_ORDER,
+  SUPPORT_PROPERTY,
+  contactProperties,
+  customPropertyDefinitions,
+  stageToSend,
+  existingIdFrom,
+  type PropertyDefinition,
+} from './properties.js';
 
 export type HubspotConfig = NonNullable<AppConfig['hubspot']>;
 
@@ -14,6 +22,14 @@ interface Contact {
 }
 
 const CONTACTS = '/crm/v3/objects/contacts';
+const PROPERTIES = '/crm/v3/properties/contacts';
+
+/** Which of our custom properties this process may write, and why the others are skipped. */
+interface CustomProperties {
+  usable: ReadonlySet<string>;
+  /** Set when some are skipped; copied into every job result as `customProperties`. */
+  missing?: string;
+}
 
 /**
  * HubSpot CRM v3 contacts. One job kind, `upsert_contact`: push the customer's CURRENT snapshot
@@ -32,9 +48,27 @@ const CONTACTS = '/crm/v3/objects/contacts';
  *
  * Failure modes: every non-2xx is a ProviderError from providerFetch (the dispatcher decides retries).
  * A 409 without a parsable id is rethrown as 409 (retryable): the next attempt's PATCH finds the contact.
- * Missing custom properties (handoff_lifecycle, handoff_support) make HubSpot answer 400: create them once
- * in HubSpot (Settings → Properties); that is permanent until fixed.
  * The access token goes only into the Authorization header; it is never logged or put in a message.
+ *
+ * Custom properties (cfg.stateProperty, default handoff_lifecycle, and handoff_support) do not exist in
+ * a fresh account, and writing an unknown property is a permanent 400 PROPERTY_DOESNT_EXIST. So before
+ * its first upsert the connector ensures them, ONCE per process (one promise shared by concurrent jobs):
+ *   - POST /crm/v3/properties/contacts for each: 201 created or 409 already exists → write them.
+ *   - Any other failure (5xx, 429, network, 401, …) fails this job with that ProviderError, as every
+ *     other call does, and the memo is forgotten: the next job (or this job's retry) tries again. A
+ *     permanent error therefore costs one request per job and dead-letters each with the real cause;
+ *     nothing stale is cached, so a fix in HubSpot is picked up without a restart.
+ *   - 403 (the token lacks crm.schemas.contacts.write) → degrade, do not dead-letter every job: the
+ *     properties may still exist (created by hand, as older docs said), so each is looked up with
+ *     GET /crm/v3/properties/contacts/{name}: 200 → written as usual; 404, or 403 again (cannot
+ *     tell) → left out. Contacts are still upserted with the standard properties (email, names,
+ *     lifecyclestage) and every job result says `customProperties: "missing: …"`. That verdict is
+ *     kept for the life of the process: grant the scope or create the properties, then restart.
+ *     Nothing is logged; the reason names the properties and the scope, never the token.
+ *   - A write that later fails with PROPERTY_DOESNT_EXIST (a property deleted while we run) still
+ *     fails that job (permanent 400) but forgets the memo, so the next job recreates the property.
+ * A property that exists with another type or options is not checked or changed (409 is enough):
+ * a wrong definition shows up as HubSpot's own 400 on the write.
  */
 export function createHubspotConnector(cfg: HubspotConfig, http: { timeoutMs: number }): Connector {
   const call = async (method: string, path: string, body: unknown, signal: AbortSignal, expect: number[] = []) => {
@@ -51,9 +85,67 @@ export function createHubspotConnector(cfg: HubspotConfig, http: { timeoutMs: nu
     return { status: res.status, json: await readJson(res, method) };
   };
 
-  async function upsert(customer: CustomerSnapshot & { email: string }, signal: AbortSignal): Promise<ConnectorResult> {
+  const definitions = customPropertyDefinitions(cfg.stateProperty);
+  let ensured: Promise<CustomProperties> | undefined;
+
+  function ensureCustomProperties(signal: AbortSignal): Promise<CustomProperties> {
+    if (!ensured) {
+      const attempt: Promise<CustomProperties> = createCustomProperties(signal).catch((err: unknown) => {
+        if (ensured === attempt) ensured = undefined;
+        throw err;
+      });
+      ensured = attempt;
+    }
+    return ensured;
+  }
+
+  async function createCustomProperties(signal: AbortSignal): Promise<CustomProperties> {
+    for (const def of definitions) {
+      try {
+        await call('POST', PROPERTIES, def, signal, [409]); // 201 created, 409 already exists: both fine
+      } catch (err) {
+        if (err instanceof ProviderError && err.httpStatus === 403) return lookUpCustomProperties(signal);
+        throw err;
+      }
+    }
+    return { usable: new Set(definitions.map((d) => d.name)) };
+  }
+
+  /** After a 403 on creation: keep the properties that already exist, skip the rest. */
+  async function lookUpCustomProperties(signal: AbortSignal): Promise<CustomProperties> {
+    const usable = new Set<string>();
+    const absent: string[] = [];
+    const unknown: string[] = [];
+    for (const { name } of definitions) {
+      try {
+        const res = await call('GET', `${PROPERTIES}/${encodeURIComponent(name)}`, undefined, signal, [404]);
+        if (res.status === 404) absent.push(name);
+        else usable.add(name);
+      } catch (err) {
+        if (err instanceof ProviderError && err.httpStatus === 403) unknown.push(name);
+        else throw err;
+      }
+    }
+    if (!absent.length && !unknown.length) return { usable };
+    const parts = [
+      ...(absent.length ? [`${absent.join(', ')} not defined`] : []),
+      ...(unknown.length ? [`${unknown.join(', ')} could not be checked (HTTP 403)`] : []),
+    ];
+    const missing =
+      `missing: ${parts.join('; ')}; the token may not create contact properties (HTTP 403, needs scope crm.schemas.contacts.write). ` +
+      'Contacts are written without them: create them in HubSpot or grant the scope, then restart';
+    return { usable, missing };
+  }
+
+  async function upsert(customer: CustomerSnapshot & { email: string }, custom: CustomProperties, signal: AbortSignal): Promise<ConnectorResult> {
     const mapped = cfg.lifecycleMap[customer.lifecycle];
     const properties = contactProperties(customer, cfg.stateProperty);
+    for (const def of definitions) if (!custom.usable.has(def.name)) delete properties[def.name];
+    const done = (contactId: string, created: boolean): ConnectorResult => ({
+      status: 'done',
+      identities: { hubspot_contact: contactId },
+      result: { contactId, created, ...(custom.missing ? { customProperties: custom.missing } : {}) },
+    });
 
     let updated = await call('PATCH', `${CONTACTS}/${encodeURIComponent(customer.email)}?idProperty=email`, { properties }, signal, [404]);
     if (updated.status === 404) {
@@ -80,13 +172,20 @@ export function createHubspotConnector(cfg: HubspotConfig, http: { timeoutMs: nu
     async run(job: JobToRun, customer: CustomerSnapshot, signal: AbortSignal): Promise<ConnectorResult> {
       if (job.kind !== 'upsert_contact') throw new Error(`hubspot connector: unknown job kind "${job.kind}" (expected upsert_contact)`);
       if (!customer.email) return { status: 'skipped', reason: 'customer has no email; HubSpot contacts are matched by email' };
-      return upsert({ ...customer, email: customer.email }, signal);
+      const custom = await ensureCustomProperties(signal);
+      try {
+        return await upsert({ ...customer, email: customer.email }, custom, signal);
+      } catch (err) {
+        if (isMissingProperty(err)) ensured = undefined; // deleted under us: recreate on the next job
+        throw err;
+      }
     },
   };
 }
 
-function done(contactId: string, created: boolean): ConnectorResult {
-  return { status: 'done', identities: { hubspot_contact: contactId }, result: { contactId, created } };
+/** HubSpot's 400 for a write naming a property the account does not have (message text, as summarised). */
+function isMissingProperty(err: unknown): boolean {
+  return err instanceof ProviderError && err.httpStatus === 400 && /PROPERTY_DOESNT_EXIST|does not exist/.test(err.message);
 }
 
 async function readJson(res: Response, method: string): Promise<unknown> {

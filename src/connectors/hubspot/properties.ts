@@ -1,3 +1,4 @@
+import type { LifecycleState } from '../../config/index.js';
 import type { CustomerSnapshot } from '../types.js';
 
 /**
@@ -18,6 +19,42 @@ export const STAGE_ORDER: readonly string[] = [
 
 /** Our own (custom) property for the support dimension; the lifecycle property name is configurable. */
 export const SUPPORT_PROPERTY = 'handoff_support';
+
+/** Every value we write, in display order; `satisfies` makes a new state a compile error here. */
+const LIFECYCLE_VALUES = { lead: 0, trial: 1, paid: 2, past_due: 3, churned: 4 } as const satisfies Record<LifecycleState, number>;
+const SUPPORT_VALUES = { none: 0, needs_support: 1 } as const satisfies Record<CustomerSnapshot['support'], number>;
+
+/** The body of `POST /crm/v3/properties/contacts` for one of our custom properties. */
+export interface PropertyDefinition {
+  name: string;
+  label: string;
+  type: 'enumeration';
+  fieldType: 'select';
+  groupName: 'contactinformation';
+  options: Array<{ label: string; value: string; displayOrder: number }>;
+}
+
+/**
+ * The custom contact properties Handoff writes: the lifecycle one (configurable name) and
+ * handoff_support. Dropdowns, so a typo in a workflow filter is impossible and values stay ours.
+ */
+export function customPropertyDefinitions(stateProperty: string): PropertyDefinition[] {
+  const define = (name: string, label: string, values: Record<string, number>): PropertyDefinition => ({
+    name,
+    label,
+    type: 'enumeration',
+    fieldType: 'select',
+    groupName: 'contactinformation',
+    options: Object.entries(values).map(([value, displayOrder]) => ({ label: optionLabel(value), value, displayOrder })),
+  });
+  return [define(stateProperty, 'Handoff lifecycle', LIFECYCLE_VALUES), define(SUPPORT_PROPERTY, 'Handoff support', SUPPORT_VALUES)];
+}
+
+/** "past_due" → "Past due". */
+function optionLabel(value: string): string {
+  const words = value.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
 
 /**
  * Properties pushed on every upsert, WITHOUT lifecyclestage (decided separately, see stageToSend).

@@ -1,0 +1,49 @@
+-- Step 3 of record(): every write of one event in ONE statement. Data-modifying CTEs all run to
+-- completion, share one snapshot and write disjoint rows; foreign keys are checked at the statement's end.
+--   $1 customer id (NULL: the event has no customer)  $2 email  $3 name  $4 lifecycle  $5 support
+--   $6 now  $7 is the customer new  $8/$9 identity kinds/values
+--   $10 watermark keys (empty: none)  $11 watermark created  $12 event id
+--   $13 timeline rows (jsonb array)  $14 jobs (jsonb array)  $15 max attempts
+--   $16 inbox id  $17 outcome  $18 outcome reason
+-- Returns how many jobs were queued as pending; NOTIFY (delivered at commit) wakes dispatchers then.
+WITH new_customer AS (
+  INSERT INTO customers (id, email, name, lifecycle, support, created_at, updated_at)
+  SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::timestamptz, $6::timestamptz WHERE $7::boolean AND $1::text IS NOT NULL
+), changed_customer AS (
+  -- Email fills a gap only (further addresses are identities); a newer name wins; neither is cleared.
+  UPDATE customers
+  SET lifecycle = $4::text, support = $5::text, email = COALESCE(email, $2::text), name = COALESCE($3::text, name), updated_at = $6::timestamptz
+  WHERE id = $1::text AND NOT $7::boolean
+), linked AS (
+  INSERT INTO identities (kind, value, customer_id)
+  SELECT kind, value, $1::text FROM unnest($8::text[], $9::text[]) AS t(kind, value) WHERE $1::text IS NOT NULL
+  ON CONFLICT (kind, value) DO NOTHING
+), marked AS (
+  -- Watermarks only move forward.
+  INSERT INTO watermarks (object_key, created, event_id)
+  SELECT k, $11::bigint, $12::text FROM unnest($10::text[]) AS k
+  ON CONFLICT (object_key) DO UPDATE SET created = EXCLUDED.created, event_id = EXCLUDED.event_id
+  WHERE watermarks.created < EXCLUDED.created
+), explained AS (
+  INSERT INTO timeline (customer_id, inbox_id, at, kind, from_state, to_state, rule, detail)
+  SELECT $1::text, $16::bigint, $6::timestamptz, t.kind, t.from_state, t.to_state, t.rule, COALESCE(t.detail, '{}'::jsonb)
+  FROM jsonb_to_recordset($13::jsonb) AS t(kind text, from_state text, to_state text, rule text, detail jsonb)
+  WHERE $1::text IS NOT NULL
+), queued AS (
+  -- A key already queued (same cause) is skipped: re-recording an effect is harmless.
+  INSERT INTO jobs (connector, kind, idempotency_key, customer_id, inbox_id, payload, status, max_attempts, result, finished_at)
+  SELECT j.connector, j.kind, j.idempotency_key, $1::text, $16::bigint, j.payload, j.status, $15::integer,
+         CASE WHEN j.reason IS NOT NULL THEN jsonb_build_object('skipped', j.reason) END,
+         CASE WHEN j.status = 'skipped' THEN $6::timestamptz END
+  FROM jsonb_to_recordset($14::jsonb) AS j(connector text, kind text, idempotency_key text, payload jsonb, status text, reason text)
+  WHERE $1::text IS NOT NULL
+  ON CONFLICT (idempotency_key) DO NOTHING
+  RETURNING status
+), outcome AS (
+  UPDATE inbox_events SET outcome = $17::text, outcome_reason = $18::text, customer_id = $1::text WHERE id = $16::bigint
+), pending AS (
+  SELECT count(*)::integer AS n FROM queued WHERE status = 'pending'
+)
+SELECT pending.n AS queued,
+       (SELECT count(*) FROM (SELECT pg_notify('handoff_jobs', '') FROM pending WHERE pending.n > 0) AS woke)::integer AS notified
+FROM pending

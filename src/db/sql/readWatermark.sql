@@ -1,1 +1,0 @@
-SELECT max(created) AS created FROM watermarks WHERE object_key = ANY($1::text[])
