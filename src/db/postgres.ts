@@ -1,8 +1,19 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Database, Queryable, QueryResult, Tx } from './types.js';
 
 // int8 (bigint ids, counts) as JS numbers, matching PGlite; ids stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+const names = new Map<string, string>();
+function statementName(text: string): string {
+  let n = names.get(text);
+  if (!n) {
+    n = `h_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    names.set(text, n);
+  }
+  return n;
+}
 
 /**
  * PostgreSQL through a `pg` pool. Any number of processes may share the database.
@@ -14,7 +25,9 @@ export async function openPostgres(url: string, opts: { max?: number; onError?: 
   pool.on('error', (err) => opts.onError?.(err));
   const wrap = (c: pg.Pool | pg.PoolClient): Queryable => ({
     async query<T>(text: string, params?: unknown[]): Promise<QueryResult<T>> {
-      const r = await c.query(text, params);
+      // Parameterised statements are prepared once per connection (named by their text's hash),
+      // so hot statements skip parse and plan after first use.
+      const r = params ? await c.query({ name: statementName(text), text, values: params }) : await c.query(text);
       return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
     },
   });
