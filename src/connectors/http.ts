@@ -160,9 +160,9 @@ function secretsOf(url: string, headers: RequestInit['headers']): string[] {
 /** Read without `new Headers()`, which throws on the very invalid values we must still redact. */
 function authorizationOf(headers: RequestInit['headers']): string | undefined {
   if (!headers) return undefined;
-  const entries: Iterable<[string, string]> =
+  const entries: Iterable<readonly [string, string | readonly string[]]> =
     headers instanceof Headers ? headers.entries() : Array.isArray(headers) ? (headers as [string, string][]) : Object.entries(headers);
-  for (const [k, v] of entries) if (k.toLowerCase() === 'authorization') return v;
+  for (const [k, v] of entries) if (k.toLowerCase() === 'authorization') return typeof v === 'string' ? v : v.join(', ');
   return undefined;
 }
 

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { DomainEvent } from '../../events/index.js';
+import { assertStorable, type DomainEvent } from '../../events/index.js';
 import { record } from '../../pipeline/index.js';
 import type { AppDeps, Env } from '../context.js';
 
@@ -8,6 +8,7 @@ import type { AppDeps, Env } from '../context.js';
  * The log line carries ids and the outcome, never the payload.
  */
 export async function accept(c: Context<Env>, deps: AppDeps, event: DomainEvent, payload: unknown, started: number) {
+  assertStorable(payload);
   const r = await record(deps.db, event, payload, deps.record);
   deps.metrics.eventsReceived.inc({ source: event.source, outcome: r.duplicate ? 'duplicate' : (r.outcome ?? 'ignored') });
   deps.metrics.ingestSeconds.observe({ source: event.source }, (performance.now() - started) / 1000);

@@ -1,0 +1,26 @@
+import { BadRequestError } from '../errors.js';
+
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000, and jsonb rejects unpaired UTF-16 surrogates.
+ * An authenticated sender can still send them; they are refused with a 400 here, before any write,
+ * instead of failing inside the transaction as a 500. Walks the whole value (depth-first, iterative).
+ */
+export function assertStorable(value: unknown): void {
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v === 'string') check(v);
+    else if (Array.isArray(v)) stack.push(...v);
+    else if (v && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v)) {
+        check(k);
+        stack.push(child);
+      }
+    }
+  }
+}
+
+function check(s: string) {
+  if (s.includes('\u0000')) throw new BadRequestError('the body contains a NUL character (\\u0000), which cannot be stored');
+  if (!s.isWellFormed()) throw new BadRequestError('the body contains an unpaired UTF-16 surrogate, which cannot be stored');
+}

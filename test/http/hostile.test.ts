@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { appEventRequest, clerkRequest, startTestApp, stripeRequest, type TestApp } from '../support/app.js';
+import { stripeEvent } from '../support/stripe-fixtures.js';
+
+/** Authenticated senders can still send garbage: every such body gets a clear 4xx, never a 5xx. */
+describe.each(DB_KINDS)('hostile but authenticated input on %s', (kind) => {
+  let t: TestDb;
+  let rt: TestApp;
+  beforeAll(async () => {
+    t = await createTestDb(kind);
+    rt = await startTestApp(t);
+  });
+  afterAll(async () => {
+    await rt.close();
+    await t.drop();
+  });
+
+  const appCases: Array<[string, unknown]> = [
+    ['a NUL character in a string', { id: 'nul', type: 'user.signed_up', customer: { email: 'a@b.co', name: 'x\u0000y' } }],
+    ['a NUL character in data', { id: 'nul2', type: 'user.signed_up', customer: { email: 'a@b.co' }, data: { note: 'x\u0000y' } }],
+    ['a lone surrogate', { id: 'sur', type: 'user.signed_up', customer: { email: 'a@b.co', name: 'x\ud800y' } }],
+    ['a date out of range', { id: 'date', type: 'user.signed_up', occurred_at: '+275760-09-13T00:00:00.001Z', customer: { email: 'a@b.co' } }],
+    ['an array body', [1, 2, 3]],
+    ['a null body', null],
+    ['a huge id', { id: 'x'.repeat(5000), type: 'user.signed_up', customer: { email: 'a@b.co' } }],
+  ];
+  it.each(appCases)('app event with %s → 4xx', async (_name, body) => {
+    const res = await rt.app.request('/api/events', appEventRequest(body));
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+  });
+
+  it.each([
+    ['created far in the future', { created: 1e15 }],
+    ['created negative', { created: -5 }],
+    ['a NUL in a field', { data: { object: { id: 'in_nul', object: 'invoice', customer: 'cus_\u0000x', customer_email: 'n@x.co', amount_due: 5 } } }],
+  ])('signed Stripe event with %s → 4xx or a harmless 200, never 5xx', async (_name, patch) => {
+    const evt = { ...stripeEvent('invoice.payment_failed', 'invoice', { customer: 'cus_h', subscription: null, parent: null }), ...patch };
+    const res = await rt.app.request('/api/webhooks/stripe', stripeRequest(evt));
+    expect(res.status).toBeLessThan(500);
+  });
+
+  it('signed Clerk event with a NUL → 4xx or 200, never 5xx', async () => {
+    const res = await rt.app.request(
+      '/api/webhooks/clerk',
+      clerkRequest({ type: 'user.created', data: { id: 'user_\u0000', primary_email_address_id: 'e', email_addresses: [{ id: 'e', email_address: 'c@d.co' }] } }),
+    );
+    expect(res.status).toBeLessThan(500);
+  });
+
+  it('refused bodies left no rows behind; accepted ones finished their transaction', async () => {
+    const { rows } = await t.db.query<{ event_id: string; outcome: string }>('SELECT event_id, outcome FROM inbox_events');
+    expect(rows.filter((r) => r.outcome === 'received')).toEqual([]);
+    expect(rows.map((r) => r.event_id)).not.toContain('nul');
+    expect(rows.map((r) => r.event_id)).not.toContain('sur');
+  });
+});
