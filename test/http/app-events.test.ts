@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
-import { adminHeaders, API_KEY, appEventRequest, clerkRequest, startTestApp, writeCounts, type TestApp } from '../support/app.js';
+import { ADMIN_TOKEN, adminHeaders, API_KEY, appEventRequest, clerkRequest, startTestApp, writeCounts, type TestApp } from '../support/app.js';
 import { ensureBootstrapKey } from '../../src/runtime.js';
 import { systemIds } from '../../src/clock.js';
 import { sql } from '../../src/db/index.js';
@@ -116,6 +116,16 @@ describe.each(DB_KINDS)('app events, Clerk and the customer API on %s', (kind) =
     expect(body.checks.database?.ok).toBe(true);
     expect(body.checks.migrations?.ok).toBe(true);
     expect(body.checks.dispatcher?.ok).toBe(false);
+  });
+
+  it('never logs the API key, the admin token or the message body, at trace level', async () => {
+    const before = rt.logLines.length;
+    await rt.app.request('/api/events', appEventRequest({ ...signup('e8'), data: { message: 'my card number is 4242 4242' } }));
+    await rt.app.request('/api/events', appEventRequest(signup('e9'), 'hk_wrong_key_000000000000'));
+    await rt.app.request('/api/customers/jane@example.com', { headers: adminHeaders });
+    const log = rt.logLines.slice(before).join('');
+    expect(log).toContain('e8'); // the event id is what gets logged
+    for (const secret of [API_KEY, 'hk_wrong_key_000000000000', ADMIN_TOKEN.slice(6), '4242 4242']) expect(log).not.toContain(secret);
   });
 
   it('/metrics exposes the ingest counters', async () => {
