@@ -1,11 +1,11 @@
 import type { Ids } from '../clock.js';
 import type { AppConfig } from '../config/index.js';
-import type { Connector, ConnectorName, ConnectorResult, JobToRun } from '../connectors/types.js';
+import type { Connector, ConnectorName, ConnectorResult, CustomerSnapshot, JobToRun } from '../connectors/types.js';
 import { sql, type Database } from '../db/index.js';
 import { unmetRequirement, type Requirement } from '../lifecycle/index.js';
 import type { Logger, Metrics } from '../monitor/index.js';
 import { decide, describeError } from './retry-policy.js';
-import { loadSnapshot } from './snapshot.js';
+import { loadSnapshots } from './snapshot.js';
 
 interface ClaimedRow {
   id: number;
@@ -27,6 +27,8 @@ interface Finish {
   delay_ms: number;
   customerId: string;
   identities?: Record<string, string>;
+  /** The attempt never reached the provider: don't count it. */
+  uncount?: boolean;
 }
 
 export interface DispatcherOptions {
@@ -56,7 +58,9 @@ export class Dispatcher {
   private finishes: Finish[] = [];
   private flushTimer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
-  private wake?: () => void;
+  private waiter?: () => void;
+  /** A wake-up that arrived while the loop was busy; the next wait returns at once. */
+  private woken = false;
   private loopDone?: Promise<void>;
   private unlisten?: () => Promise<void>;
   private heartbeatTimer?: NodeJS.Timeout;
@@ -73,7 +77,7 @@ export class Dispatcher {
     await this.beat();
     this.heartbeatTimer = setInterval(() => void this.beat(), this.o.heartbeatMs ?? 5000);
     this.heartbeatTimer.unref();
-    this.unlisten = await this.o.db.listen('handoff_jobs', () => this.wake?.()).catch((err) => {
+    this.unlisten = await this.o.db.listen('handoff_jobs', () => this.wake()).catch((err) => {
       this.o.logger.warn({ err: describeError(err) }, 'LISTEN unavailable; polling only');
       return undefined;
     });
@@ -84,7 +88,7 @@ export class Dispatcher {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.wake?.();
+    this.wake();
     await this.loopDone;
     await this.idle();
     await this.flush();
@@ -106,45 +110,76 @@ export class Dispatcher {
   }
 
   private async loop(): Promise<void> {
-    const { concurrency, batchSize, pollMs, leaseMs } = this.o.config;
+    const { concurrency, batchSize, pollMs } = this.o.config;
     while (this.running) {
       const free = concurrency - this.inFlight;
-      let claimed: ClaimedRow[] = [];
-      if (free > 0) {
-        try {
-          claimed = (await this.o.db.query<ClaimedRow>(sql.claimJobs, [this.workerId, leaseMs, Math.min(free, batchSize)])).rows;
-        } catch (err) {
-          this.o.logger.error({ err: describeError(err) }, 'claim failed; retrying after the poll interval');
-        }
-        for (const row of claimed) {
-          this.inFlight++;
-          void this.runOne(row).finally(() => {
-            this.inFlight--;
-            if (this.inFlight === 0) this.idleWaiters.splice(0).forEach((r) => r());
-            this.wake?.();
-          });
-        }
+      const claimed = free > 0 ? await this.claim(Math.min(free, batchSize)) : [];
+      for (const [row, snapshot] of claimed) {
+        this.inFlight++;
+        void this.runOne(row, snapshot).finally(() => {
+          this.inFlight--;
+          if (this.inFlight === 0) this.idleWaiters.splice(0).forEach((r) => r());
+          this.wake();
+        });
       }
-      // A full claim means there is probably more: go again as soon as a slot frees; otherwise wait.
-      if (claimed.length > 0 && claimed.length === free) await this.waitForWake(pollMs);
-      else if (claimed.length === 0) await this.waitForWake(pollMs);
+      // A full batch with slots still free: more is probably due, claim again now. Otherwise wait for a
+      // NOTIFY hint, a finishing job (frees a slot) or the poll interval.
+      const limit = Math.min(free, batchSize);
+      if (limit > 0 && claimed.length === limit && this.inFlight < concurrency) continue;
+      await this.waitForWake(pollMs);
     }
   }
 
-  private waitForWake(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      const self = this;
-      function done() {
-        clearTimeout(t);
-        self.wake = undefined;
-        resolve();
+  /**
+   * Claims up to `limit` due jobs (one statement, committed at once) and loads their customers' current
+   * state (one more). If the state cannot be read the batch goes straight back to the queue, uncounted:
+   * an effect never runs on a guess.
+   */
+  private async claim(limit: number): Promise<Array<[ClaimedRow, CustomerSnapshot | undefined]>> {
+    const { leaseMs, pollMs } = this.o.config;
+    let rows: ClaimedRow[];
+    try {
+      rows = (await this.o.db.query<ClaimedRow>(sql.claimJobs, [this.workerId, leaseMs, limit])).rows;
+    } catch (err) {
+      this.o.logger.error({ err: describeError(err) }, 'claim failed; retrying after the poll interval');
+      return [];
+    }
+    if (rows.length === 0) return [];
+    try {
+      const snapshots = await loadSnapshots(this.o.db, rows.map((r) => r.customer_id));
+      return rows.map((r) => [r, snapshots.get(r.customer_id)]);
+    } catch (err) {
+      this.o.logger.error({ err: describeError(err), jobs: rows.length }, 'loading customer state failed; the batch goes back to the queue');
+      for (const r of rows) {
+        this.record({ id: r.id, customerId: r.customer_id, status: 'pending', result: null, error: 'could not load customer state', delay_ms: pollMs, uncount: true });
       }
-      this.wake = done;
+      return [];
+    }
+  }
+
+  private wake(): void {
+    if (this.waiter) this.waiter();
+    else this.woken = true;
+  }
+
+  private waitForWake(ms: number): Promise<void> {
+    if (this.woken || !this.running) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiter = undefined;
+        this.woken = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiter = done;
     });
   }
 
-  private async runOne(row: ClaimedRow): Promise<void> {
+  private async runOne(row: ClaimedRow, snapshot: CustomerSnapshot | undefined): Promise<void> {
     const job: JobToRun = {
       id: row.id,
       connector: row.connector,
@@ -158,7 +193,6 @@ export class Dispatcher {
     let finish: Finish;
     try {
       const connector = this.o.connectors.get(row.connector);
-      const snapshot = await loadSnapshot(this.o.db, row.customer_id);
       const unmet = snapshot ? unmetRequirement(job.payload.requires as Requirement | undefined, snapshot) : 'customer record not found';
       let r: ConnectorResult;
       if (!connector) r = { status: 'skipped', reason: `connector ${row.connector} is not configured` };
@@ -182,6 +216,11 @@ export class Dispatcher {
     this.o.metrics.jobSeconds.observe({ connector: row.connector }, (performance.now() - started) / 1000);
     this.o.metrics.jobAttempts.inc({ connector: row.connector, result: finish.status === 'pending' ? 'retry' : finish.status });
     if (finish.status !== 'pending') this.o.metrics.jobsFinished.inc({ connector: row.connector, status: finish.status });
+    this.record(finish);
+  }
+
+  /** Buffers a completion; flushed when the batch is full or after flushMs. */
+  private record(finish: Finish): void {
     this.finishes.push(finish);
     if (this.finishes.length >= this.o.config.batchSize) void this.flush();
     else this.flushTimer ??= setTimeout(() => void this.flush(), this.o.flushMs ?? 10);
@@ -196,7 +235,7 @@ export class Dispatcher {
       if (batch.length === 0) return;
       try {
         await this.o.db.transaction(async (tx) => {
-          const rows = batch.map(({ id, status, result, error, delay_ms }) => ({ id, status, result, error, delay_ms }));
+          const rows = batch.map(({ id, status, result, error, delay_ms, uncount }) => ({ id, status, result, error, delay_ms, uncount: uncount ?? false }));
           await tx.query(sql.finishJobs, [this.workerId, JSON.stringify(rows)]);
           for (const f of batch) {
             const pairs = Object.entries(f.identities ?? {});

@@ -1,3 +1,3 @@
 export { Dispatcher, type DispatcherOptions } from './dispatcher.js';
 export { decide, backoffMs, isRetryable, RETRYABLE_STATUS, type Verdict, type RetryConfig } from './retry-policy.js';
-export { loadSnapshot } from './snapshot.js';
+export { loadSnapshots } from './snapshot.js';

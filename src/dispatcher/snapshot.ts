@@ -1,18 +1,14 @@
 import type { CustomerSnapshot } from '../connectors/types.js';
 import { sql, type Queryable } from '../db/index.js';
-import { getLiveCustomer } from '../pipeline/index.js';
 
-/** The customer as it is NOW, following merges; undefined if the record is gone. */
-export async function loadSnapshot(db: Queryable, customerId: string): Promise<CustomerSnapshot | undefined> {
-  const c = await getLiveCustomer(db, customerId);
-  if (!c) return undefined;
-  const { rows } = await db.query<{ kind: string; value: string }>(sql.listIdentities, [c.id]);
-  return {
-    id: c.id,
-    email: c.email,
-    name: c.name,
-    lifecycle: c.lifecycle,
-    support: c.support,
-    identities: Object.fromEntries(rows.map((r) => [r.kind, r.value])),
-  };
+/**
+ * The customers behind a claimed batch as they are NOW (following merges), keyed by the id each job
+ * names. A missing key means the record is gone. Loaded right after the claim, so effects re-check the
+ * state of the moment they run, not of the moment they were queued.
+ */
+export async function loadSnapshots(db: Queryable, customerIds: readonly string[]): Promise<Map<string, CustomerSnapshot>> {
+  const ids = [...new Set(customerIds)];
+  if (ids.length === 0) return new Map();
+  const { rows } = await db.query<CustomerSnapshot & { asked: string }>(sql.snapshotCustomers, [ids]);
+  return new Map(rows.map(({ asked, ...snapshot }) => [asked, snapshot]));
 }

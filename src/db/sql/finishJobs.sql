@@ -2,6 +2,7 @@
 -- re-claimed elsewhere is left to its new owner.
 UPDATE jobs
 SET status = r.status,
+    attempts = CASE WHEN r.uncount THEN GREATEST(jobs.attempts - 1, 0) ELSE jobs.attempts END,
     result = COALESCE(r.result, jobs.result),
     last_error = r.error,
     run_at = CASE WHEN r.status = 'pending' THEN now() + (r.delay_ms * interval '1 millisecond') ELSE jobs.run_at END,
@@ -9,5 +10,5 @@ SET status = r.status,
     locked_until = NULL,
     updated_at = now(),
     finished_at = CASE WHEN r.status IN ('done', 'skipped', 'dead') THEN now() END
-FROM jsonb_to_recordset($2::jsonb) AS r(id bigint, status text, result jsonb, error text, delay_ms integer)
+FROM jsonb_to_recordset($2::jsonb) AS r(id bigint, status text, result jsonb, error text, delay_ms integer, uncount boolean)
 WHERE jobs.id = r.id AND jobs.locked_by = $1 AND jobs.status = 'running'

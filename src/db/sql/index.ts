@@ -29,6 +29,7 @@ const NAMES = [
   'moveJobs',
   'moveTimeline',
   'resolveIdentities',
+  'snapshotCustomers',
   'updateCustomerState',
 ] as const;
 
