@@ -16,11 +16,12 @@ export async function serveCommand(roles: { web: boolean; worker: boolean }): Pr
   const rt = await startRuntime(config, { ...roles, logger });
   const connectors = [config.hubspot && 'hubspot', config.slack && 'slack'].filter(Boolean);
   print(`Handoff ${roles.web && roles.worker ? 'web + dispatcher' : roles.web ? 'web' : 'dispatcher'} (${config.env})`);
-  if (rt.url) print(`  listening on  ${rt.url}`);
+  if (rt.url) print(`  listening on  ${rt.url.replace('://0.0.0.0:', '://localhost:').replace('://[::]:', '://localhost:')}${/0\.0\.0\.0|\[::\]/.test(rt.url) ? ' (all interfaces)' : ''}`);
   print(`  database      ${rt.db.describe}`);
   print(`  connectors    ${connectors.length ? connectors.join(', ') : 'none (effects are recorded as skipped)'}`);
   print(`  stripe        ${config.stripe.webhookSecrets.length ? `${config.stripe.webhookSecrets.length} webhook secret(s)` : 'not configured (STRIPE_WEBHOOK_SECRET)'}`);
   print(`  clerk         ${config.clerk.webhookSecret ? 'configured' : 'not configured (CLERK_WEBHOOK_SECRET)'}`);
+  if (!config.bootstrapApiKey) print('  app API key   none: set HANDOFF_API_KEY so your app can send events');
   logger.info({ url: rt.url, database: rt.db.kind, connectors, roles }, 'started');
 
   let stopping = false;

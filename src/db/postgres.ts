@@ -20,7 +20,10 @@ function statementName(text: string): string {
  * Connection errors on idle clients are logged by the pool owner and the client is discarded;
  * the pool reconnects on the next query.
  */
-export async function openPostgres(url: string, opts: { max?: number; onError?: (err: Error) => void } = {}): Promise<Database> {
+export async function openPostgres(
+  url: string,
+  opts: { max?: number; onError?: (err: Error) => void; relistenMs?: number } = {},
+): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10 });
   pool.on('error', (err) => opts.onError?.(err));
   const wrap = (c: pg.Pool | pg.PoolClient): Queryable => ({
@@ -32,6 +35,7 @@ export async function openPostgres(url: string, opts: { max?: number; onError?: 
     },
   });
   let listener: pg.Client | undefined;
+  let listenersStopped = false;
   const u = new URL(url);
   return {
     kind: 'postgres',
@@ -44,32 +48,54 @@ export async function openPostgres(url: string, opts: { max?: number; onError?: 
         const tx: Tx = { ...wrap(client), exec: async (sql) => void (await client.query(sql)) };
         const out = await fn(tx);
         await client.query('COMMIT');
+        client.release();
         return out;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        // If even ROLLBACK fails the connection is broken: destroy it instead of returning it to the pool.
+        const broken = await client.query('ROLLBACK').then(
+          () => false,
+          () => true,
+        );
+        client.release(broken ? (err as Error) : undefined);
         throw err;
-      } finally {
-        client.release();
       }
     },
     exec: async (sql) => {
       await pool.query(sql);
     },
     async listen(channel, cb) {
-      // A dedicated connection; if it drops, polling still finds work and the hint is simply lost.
-      listener = new pg.Client({ connectionString: url });
-      listener.on('error', (err) => opts.onError?.(err));
-      listener.on('notification', (n) => {
-        if (n.channel === channel) cb();
-      });
-      await listener.connect();
-      await listener.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-      const client = listener;
+      // A dedicated connection. If it drops, it reconnects every `relistenMs`; meanwhile polling still
+      // finds all work and only the early wake-up is lost.
+      let stopped = false;
+      const relistenMs = opts.relistenMs ?? 1000;
+      const connect = async (): Promise<void> => {
+        const client = new pg.Client({ connectionString: url });
+        client.on('notification', (n) => {
+          if (n.channel === channel) cb();
+        });
+        client.on('error', (err) => opts.onError?.(err));
+        client.on('end', () => {
+          if (listener === client) listener = undefined;
+          if (!stopped && !listenersStopped) setTimeout(() => void connect().catch(() => undefined), relistenMs).unref();
+        });
+        try {
+          await client.connect();
+          await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+          listener = client;
+          cb(); // anything queued while we were not listening is found now, not at the next poll
+        } catch (err) {
+          await client.end().catch(() => undefined);
+          throw err;
+        }
+      };
+      await connect();
       return async () => {
-        await client.end().catch(() => undefined);
+        stopped = true;
+        await listener?.end().catch(() => undefined);
       };
     },
     async close() {
+      listenersStopped = true;
       await listener?.end().catch(() => undefined);
       await pool.end();
     },

@@ -15,13 +15,38 @@ describe.each(DB_KINDS)('NOTIFY wake-up hint on %s', (kind) => {
   it('fires once per committed event that queued a pending job, and not for one that queued none', async () => {
     let hints = 0;
     const unlisten = await t.db.listen('handoff_jobs', () => hints++);
+    const base = hints; // PostgreSQL's listener signals once when it (re)connects
     const deps = { clock: systemClock, ids: systemIds, enabledConnectors: new Set(['hubspot'] as const), maxAttempts: 3 };
     await record(t.db, fromApp({ id: 'n1', type: 'user.signed_up', customer: { email: 'n@example.com' } }), {}, deps);
-    await waitUntil(async () => hints === 1, 5000, 'one notification');
+    await waitUntil(async () => hints === base + 1, 5000, 'one notification');
     // With no connector enabled the CRM job is recorded as skipped: nothing to wake a dispatcher for.
     await record(t.db, fromApp({ id: 'n2', type: 'support.resolved', customer: { email: 'n@example.com' } }), {}, { ...deps, enabledConnectors: new Set() });
     await new Promise((r) => setTimeout(r, 200));
-    expect(hints).toBe(1);
+    expect(hints).toBe(base + 1);
+    await unlisten();
+  });
+
+  it.runIf(kind === 'postgres')('survives killed connections: LISTEN reconnects by itself and the pool recovers', async () => {
+    let hints = 0;
+    const unlisten = await t.db.listen('handoff_jobs', () => hints++);
+    const deps = { clock: systemClock, ids: systemIds, enabledConnectors: new Set(['hubspot'] as const), maxAttempts: 3 };
+    // Kill every other backend of this database: the LISTEN connection and the pool's idle ones.
+    const killed = await t.db.query<{ n: number }>(
+      'SELECT count(pg_terminate_backend(pid))::integer AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    );
+    expect(killed.rows[0]!.n).toBeGreaterThanOrEqual(1);
+    // The listener comes back (it signals once on reconnect so nothing queued meanwhile waits for a poll) …
+    await waitUntil(async () => hints >= 1, 10_000, 'the listener to reconnect');
+    const before = hints;
+    // … and the pool serves new transactions, whose NOTIFY reaches the new listener.
+    await waitUntil(
+      async () => {
+        await record(t.db, fromApp({ id: `k${Date.now()}`, type: 'user.signed_up', customer: { email: `k${Date.now()}@example.com` } }), {}, deps).catch(() => undefined);
+        return hints > before;
+      },
+      10_000,
+      'a notification after the reconnect',
+    );
     await unlisten();
   });
 });
