@@ -41,9 +41,12 @@ async function outboxStats(db: Database): Promise<OutboxStats> {
   };
 }
 
-/** Stores the bootstrap API key's hash (scopes: all) so one lookup path serves every key. */
+/**
+ * Stores the bootstrap API key's hash (scopes: all), so one lookup path serves every key, and revokes
+ * any earlier bootstrap key. A key revoked by hand stays revoked even if HANDOFF_API_KEY still names it.
+ */
 export async function ensureBootstrapKey(db: Database, key: string, ids: Ids): Promise<void> {
-  await db.query(sql.insertApiKey, [ids.uuid(), 'bootstrap (HANDOFF_API_KEY)', displayPrefix(key), hashApiKey(key), [...ALL_SCOPES]]);
+  await db.query(sql.insertBootstrapKey, [ids.uuid(), 'bootstrap (HANDOFF_API_KEY)', displayPrefix(key), hashApiKey(key), [...ALL_SCOPES]]);
 }
 
 /**

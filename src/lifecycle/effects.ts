@@ -32,6 +32,13 @@ const BUILDERS: Record<EffectName, (e: DomainEvent) => Omit<JobSpec, 'idempotenc
   slack_refund: slack('refund'),
 };
 
+/**
+ * Effects that belong to the EVENT, not to the state it leads to: each failed payment and each refund is
+ * its own incident. They are queued even when the event is stale (it arrived after a newer one); their
+ * run-time requirement still decides (no payment alert for a customer who has paid since).
+ */
+export const PER_EVENT_EFFECTS: ReadonlySet<EffectName> = new Set<EffectName>(['slack_payment_failed', 'slack_refund']);
+
 /** Pure: the outbox rows an applied rule queues for one event. */
 export function jobsFor(effects: readonly EffectName[], event: DomainEvent): JobSpec[] {
   return effects.map((name) => ({ ...BUILDERS[name](event), idempotencyKey: `${name}:${event.source}:${event.eventId}` }));

@@ -3,7 +3,7 @@ import type { LifecycleState } from '../config/index.js';
 import type { ConnectorName } from '../connectors/types.js';
 import { sql, type Database, type Queryable } from '../db/index.js';
 import type { DomainEvent } from '../events/types.js';
-import { jobsFor, transition, type FromState, type Support } from '../lifecycle/index.js';
+import { jobsFor, PER_EVENT_EFFECTS, transition, type FromState, type Support } from '../lifecycle/index.js';
 import { identityPairs, lockOwners, mergeCustomers, type CustomerRow } from './customers.js';
 
 export interface RecordDeps {
@@ -116,11 +116,14 @@ export async function recordIn(tx: Queryable, event: DomainEvent, payload: unkno
     return { duplicate: false, inboxId, customerId: customer?.id, outcome, reason, jobsQueued: rows[0]?.queued ?? 0 };
   };
 
-  // Ordering: an event older than any object it describes changes nothing (it stays in the inbox, marked).
+  // Ordering: an event older than any object it describes changes no state (it stays in the inbox, marked).
+  // Its per-event effects (a failed payment's alert) are still queued; they re-check state when they run.
   if (event.watermark && newest != null && Number(newest) > event.watermark.created) {
     const reason = `stale: created ${event.watermark.created} is older than ${newest} already applied`;
-    if (customer) timeline.push(row('stale', customer.lifecycle, customer.lifecycle, null, { reason }));
-    return apply('stale', reason, undefined, { watermark: false });
+    const decision = customer && event.kind && !isNew ? transition({ lifecycle: customer.lifecycle, support: customer.support }, event.kind) : undefined;
+    const perEvent = decision?.applied ? decision.effects.filter((e) => PER_EVENT_EFFECTS.has(e)) : [];
+    if (customer) timeline.push(row('stale', customer.lifecycle, customer.lifecycle, null, { reason, ...(perEvent.length ? { queued: perEvent } : {}) }));
+    return apply('stale', reason, undefined, { watermark: false, jobs: jobRows(perEvent, event, deps) });
   }
 
   if (!event.kind || !customer) {

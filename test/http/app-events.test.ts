@@ -120,11 +120,11 @@ describe.each(DB_KINDS)('app events, Clerk and the customer API on %s', (kind) =
 
   it('never logs the API key, the admin token or the message body, at trace level', async () => {
     const before = rt.logLines.length;
-    await rt.app.request('/api/events', appEventRequest({ ...signup('e8'), data: { message: 'my card number is 4242 4242' } }));
+    await rt.app.request('/api/events', appEventRequest({ ...signup('evt-logged-by-id-7731'), data: { message: 'my card number is 4242 4242' } }));
     await rt.app.request('/api/events', appEventRequest(signup('e9'), 'hk_wrong_key_000000000000'));
     await rt.app.request('/api/customers/jane@example.com', { headers: adminHeaders });
     const log = rt.logLines.slice(before).join('');
-    expect(log).toContain('e8'); // the event id is what gets logged
+    expect(log).toContain('evt-logged-by-id-7731'); // the event id is what gets logged
     for (const secret of [API_KEY, 'hk_wrong_key_000000000000', ADMIN_TOKEN.slice(6), '4242 4242']) expect(log).not.toContain(secret);
   });
 
@@ -136,5 +136,29 @@ describe.each(DB_KINDS)('app events, Clerk and the customer API on %s', (kind) =
     expect(text).toMatch(/handoff_outbox_jobs\{status="skipped"\} 1/);
     expect(text).toMatch(/handoff_outbox_jobs\{status="pending"\} 0/);
     expect(text).toMatch(/handoff_outbox_oldest_pending_seconds \d/);
+  });
+});
+
+describe.each(DB_KINDS)('bootstrap key rotation on %s', (kind) => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await createTestDb(kind);
+  });
+  afterAll(() => t.drop());
+
+  it('a restart with a new HANDOFF_API_KEY revokes the previous one', async () => {
+    const body = { id: 'rot-1', type: 'user.signed_up', customer: { email: 'rot@example.com' } };
+    const first = await startTestApp(t, { env: { HANDOFF_API_KEY: 'hk_first_key_0123456789abcdef' } });
+    expect((await first.app.request('/api/events', appEventRequest(body, 'hk_first_key_0123456789abcdef'))).status).toBe(200);
+    await first.close();
+    const second = await startTestApp(t, { env: { HANDOFF_API_KEY: 'hk_second_key_0123456789abcde' } });
+    expect((await second.app.request('/api/events', appEventRequest({ ...body, id: 'rot-2' }, 'hk_first_key_0123456789abcdef'))).status).toBe(401);
+    expect((await second.app.request('/api/events', appEventRequest({ ...body, id: 'rot-3' }, 'hk_second_key_0123456789abcde'))).status).toBe(200);
+    await second.close();
+    // A key revoked by hand is not revived by a restart that still names it.
+    await t.db.query(`UPDATE api_keys SET revoked_at = now() WHERE is_bootstrap`);
+    const third = await startTestApp(t, { env: { HANDOFF_API_KEY: 'hk_second_key_0123456789abcde' } });
+    expect((await third.app.request('/api/events', appEventRequest({ ...body, id: 'rot-4' }, 'hk_second_key_0123456789abcde'))).status).toBe(401);
+    await third.close();
   });
 });

@@ -237,15 +237,31 @@ describe.each(DB_KINDS)('record() on %s', (kind) => {
       });
     });
 
-    it('invoice.payment_failed created before an applied active is stale (no past_due, no alert)', async () => {
+    it('invoice.payment_failed created before an applied active is stale: no past_due; its alert is queued to re-check', async () => {
       const active = subEvent('customer.subscription.updated', 'active', T + 10);
       const failed = failedInvoice(T + 5);
       const { customerId } = await recStripe(active);
       const r = await recStripe(failed);
       expect(r.outcome).toBe('stale');
       expect((await customer(customerId!)).lifecycle).toBe('paid');
-      expect((await jobsOf(customerId!)).map((j) => j.idempotency_key)).not.toContain(`slack_payment_failed:stripe:${failed.id}`);
+      // The alert belongs to the event; it requires past_due when it runs, so the dispatcher will skip it.
+      const alert = (await jobsOf(customerId!)).find((j) => j.idempotency_key === `slack_payment_failed:stripe:${failed.id}`);
+      expect(alert).toMatchObject({ status: 'pending', payload: { requires: { lifecycle: ['past_due'] } } });
+      expect((await jobsOf(customerId!)).map((j) => j.idempotency_key)).not.toContain(`crm_sync:stripe:${failed.id}`);
       expect(await inbox('stripe', failed.id)).toMatchObject({ outcome: 'stale' });
+      const stale = (await timelineOf(customerId!)).find((row) => row.kind === 'stale');
+      expect(stale?.detail).toMatchObject({ queued: ['slack_payment_failed'] });
+    });
+
+    it('a payment failure delivered after the newer past_due it caused still alerts once', async () => {
+      const failed = failedInvoice(T);
+      const { customerId } = await recStripe(subEvent('customer.subscription.updated', 'past_due', T + 1));
+      const r = await recStripe(failed);
+      expect(r).toMatchObject({ outcome: 'stale', jobsQueued: 1 });
+      expect((await customer(customerId!)).lifecycle).toBe('past_due');
+      expect((await jobsOf(customerId!)).filter((j) => j.idempotency_key === `slack_payment_failed:stripe:${failed.id}`)).toHaveLength(1);
+      // A redelivery of the same event queues nothing more.
+      expect((await recStripe(failed)).duplicate).toBe(true);
     });
 
     it('a newer payment_failed after active applies: paid → past_due with an alert', async () => {

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { Webhook } from 'standardwebhooks';
-import pino from 'pino';
+import { createLogger } from '../../src/monitor/index.js';
 import { Writable } from 'node:stream';
 import { systemClock, systemIds, type Clock } from '../../src/clock.js';
 import { loadConfig, type AppConfig } from '../../src/config/index.js';
@@ -12,7 +12,7 @@ export const CLERK_SECRET = `whsec_${Buffer.from('clerk-test-secret-0123456789ab
 export const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
 export const API_KEY = 'hk_test_bootstrap_key_0123456789';
 
-/** Captures every log line (as text) so tests can prove secrets never reach the log. */
+/** Captures every line of the production logger (redaction included) so tests can prove secrets never reach the log. */
 export function captureLogger(level = 'trace') {
   const lines: string[] = [];
   const stream = new Writable({
@@ -21,7 +21,7 @@ export function captureLogger(level = 'trace') {
       cb();
     },
   });
-  return { logger: pino({ level }, stream), lines };
+  return { logger: createLogger(level, stream), lines };
 }
 
 /** A config for tests: the given env on top of test secrets, fast retries and polling. */

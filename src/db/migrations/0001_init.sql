@@ -95,6 +95,8 @@ CREATE TABLE api_keys (
   prefix       text NOT NULL,
   key_hash     text NOT NULL UNIQUE,
   scopes       text[] NOT NULL,
+  -- The key from HANDOFF_API_KEY (or generated for a development run): only the current one is live.
+  is_bootstrap boolean NOT NULL DEFAULT false,
   created_at   timestamptz NOT NULL DEFAULT now(),
   revoked_at   timestamptz,
   last_used_at timestamptz

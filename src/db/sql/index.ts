@@ -17,6 +17,7 @@ const NAMES = [
   'getCustomer',
   'heartbeat',
   'insertApiKey',
+  'insertBootstrapKey',
   'insertIdentities',
   'listCustomerJobs',
   'listIdentities',
