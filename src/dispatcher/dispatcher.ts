@@ -75,7 +75,8 @@ export class Dispatcher {
     if (this.running) return;
     this.running = true;
     await this.beat();
-    this.heartbeatTimer = setInterval(() => void this.beat(), this.o.heartbeatMs ?? 5000);
+    // Beats well inside the lease, so renewals survive a missed beat or two.
+    this.heartbeatTimer = setInterval(() => void this.beat(), this.o.heartbeatMs ?? Math.min(5000, Math.floor(this.o.config.leaseMs / 3)));
     this.heartbeatTimer.unref();
     this.unlisten = await this.o.db.listen('handoff_jobs', () => this.wake()).catch((err) => {
       this.o.logger.warn({ err: describeError(err) }, 'LISTEN unavailable; polling only');
@@ -103,10 +104,14 @@ export class Dispatcher {
     return new Promise<void>((resolve) => this.idleWaiters.push(resolve)).then(() => this.flush());
   }
 
+  /** Registers this worker as alive and renews the leases of the jobs it is running. */
   private async beat() {
-    await this.o.db.query(sql.heartbeat, [this.workerId, 'dispatcher']).catch((err) => {
+    try {
+      await this.o.db.query(sql.heartbeat, [this.workerId, 'dispatcher']);
+      if (this.inFlight > 0) await this.o.db.query(sql.extendLeases, [this.workerId, this.o.config.leaseMs]);
+    } catch (err) {
       this.o.logger.warn({ err: describeError(err) }, 'heartbeat failed');
-    });
+    }
   }
 
   private async loop(): Promise<void> {

@@ -143,6 +143,35 @@ describe.each(DB_KINDS)('outbox delivery on %s', (kind) => {
     expect(hubspot.contacts.size).toBe(1);
   });
 
+  it('a job slower than its lease runs once: the heartbeat of its worker renews the lease', async () => {
+    // Every HubSpot request answers 400 ms late; the job makes several, so it outlives the 1 s lease.
+    for (let i = 0; i < 6; i++) hubspot.faults.push({ kind: 'delay', ms: 400 });
+    const fast = { JOB_LEASE_MS: '1000', HTTP_TIMEOUT_MS: '900' };
+    rt = await startTestApp(t, { worker: true, env: env(fast) });
+    const other = await startTestApp(t, { worker: true, env: env(fast) }); // polls every 50 ms, ready to steal
+    try {
+      await rt.app.request('/api/webhooks/stripe', stripeRequest(failed('slow')));
+      const done = await settled(t.db);
+      const crm = done.find((j) => j.connector === 'hubspot')!;
+      expect(crm).toMatchObject({ status: 'done', attempts: 1 });
+      expect(hubspot.requests.filter((r) => r.method === 'POST' && r.path === '/crm/v3/objects/contacts')).toHaveLength(1);
+      expect(hubspot.requests.filter((r) => r.fault === 'delay').length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('an expired job that used all its attempts is dead-lettered, not claimed again', async () => {
+    rt = await startTestApp(t, { worker: false, env: env() });
+    await rt.app.request('/api/webhooks/stripe', stripeRequest(failed('crashy')));
+    await t.db.query(`UPDATE jobs SET status = 'running', locked_by = 'dead-worker', locked_until = now() - interval '1 second', attempts = max_attempts`);
+    await rt.close();
+    rt = await startTestApp(t, { worker: true, env: env() });
+    const done = await settled(t.db);
+    expect(done.every((j) => j.status === 'dead' && /worker stopped while running it/.test(j.last_error ?? ''))).toBe(true);
+    expect(hubspot.requests).toHaveLength(0);
+  });
+
   it('disabled connectors record effects as skipped', async () => {
     rt = await startTestApp(t, { worker: true, env: { SLACK_WEBHOOK_URL: slack.url } });
     await rt.app.request('/api/webhooks/stripe', stripeRequest(failed('nocrm')));

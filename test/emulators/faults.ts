@@ -5,6 +5,7 @@
  *   faults.push({ status: 503 }, { status: 429, retryAfter: 1 })  // next two matching requests
  *   faults.push({ kind: 'reset' })                                  // destroy the socket, no response
  *   faults.push({ kind: 'timeout' })                                // never answer; the client gives up
+ *   faults.push({ kind: 'delay', ms: 1500 })                        // answer normally, 1.5 s late
  *   faults.failFor(500, { status: 503 })                            // every request for 500 ms
  *   faults.push({ status: 404, match: { method: 'PATCH' } })        // only the next PATCH
  *
@@ -22,6 +23,8 @@ export interface FaultMatch {
 export type Fault =
   | { status: number; retryAfter?: number | string; body?: string; headers?: Record<string, string>; match?: FaultMatch }
   | { kind: 'timeout'; match?: FaultMatch }
+  /** Answer normally, but only after `ms` (the request takes effect): a slow provider. */
+  | { kind: 'delay'; ms: number; match?: FaultMatch }
   | { kind: 'reset'; match?: FaultMatch };
 
 export interface FaultRequest {

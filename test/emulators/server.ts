@@ -50,17 +50,26 @@ export async function startEmulatorServer(opts: ServerOptions): Promise<Emulator
       const rec: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', body: parseBody(raw), headers: req.headers };
       requests.push(rec);
       const fault = faults.take(rec);
+      const answer = () => {
+        let reply: Reply;
+        try {
+          reply = opts.handle(rec, raw);
+        } catch (err) {
+          reply = { status: 500, body: { status: 'error', message: `emulator bug: ${String(err)}` } };
+        }
+        if (!res.destroyed) send(res, reply);
+      };
+      if (fault && 'kind' in fault && fault.kind === 'delay') {
+        // A slow provider: the request IS processed, only late.
+        rec.fault = faultLabel(fault);
+        setTimeout(answer, fault.ms).unref();
+        return;
+      }
       if (fault) {
         rec.fault = faultLabel(fault);
         return applyFault(fault, req, res, opts);
       }
-      let reply: Reply;
-      try {
-        reply = opts.handle(rec, raw);
-      } catch (err) {
-        reply = { status: 500, body: { status: 'error', message: `emulator bug: ${String(err)}` } };
-      }
-      send(res, reply);
+      answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -82,6 +91,7 @@ export async function startEmulatorServer(opts: ServerOptions): Promise<Emulator
 function applyFault(fault: Fault, req: IncomingMessage, res: ServerResponse, opts: ServerOptions): void {
   if (!('status' in fault)) {
     if (fault.kind === 'reset') req.socket.destroy();
+    // 'delay' is handled by the caller; 'timeout': never answer.
     // 'timeout': never answer; the client's timeout (or close()) ends it.
     return;
   }

@@ -11,6 +11,7 @@ const NAMES = [
   'claimJobs',
   'countJobsByStatus',
   'deleteWorker',
+  'extendLeases',
   'findApiKey',
   'findCustomerRef',
   'finishJobs',
