@@ -21,6 +21,6 @@ export function assertStorable(value: unknown): void {
 }
 
 function check(s: string) {
-  if (s.includes('\u0000')) throw new BadRequestError('the body contains a NUL character (\\u0000), which cannot be stored');
-  if (!s.isWellFormed()) throw new BadRequestError('the body contains an unpaired UTF-16 surrogate, which cannot be stored');
+  if (s.includes('\u0000')) throw new BadRequestError('the request contains a NUL character (\\u0000), which cannot be stored');
+  if (!s.isWellFormed()) throw new BadRequestError('the request contains an unpaired UTF-16 surrogate, which cannot be stored');
 }

@@ -8,8 +8,8 @@
  * - Expandable references (`customer`, `subscription`) are read as an id string or an object with `id`.
  * - The invoice's subscription id lives at `parent.subscription_details.subscription` (2025-03-31.basil
  *   onward) or top-level `subscription` (older versions); both are read, the new place first.
- * - Only events that change state (kind ≠ null) carry a watermark. An ignored event (unpaid checkout,
- *   $0 invoice, incomplete subscription) must never advance a watermark and make a real, slightly older
+ * - Only events that decide the lifecycle carry a watermark. An ignored event ($0 invoice, incomplete
+ *   subscription) or an identity-only one (unpaid checkout) must never advance a watermark and make a real, slightly older
  *   event (e.g. the trialing subscription.created) look stale.
  * - `trial_will_end` uses a key no other event uses: a reminder never blocks or is blocked by lifecycle events.
  * - Facts are flat primitives; Stripe timestamps in facts are ISO-8601 strings (or null).
@@ -82,11 +82,11 @@ function checkoutCompleted(o: Obj): Mapped {
     currency: str(o.currency) ?? null,
   };
   const base = { identities, name: str(details?.name), facts };
-  // Only money received moves the lifecycle here; unpaid / no_payment_required (trials, async debits)
-  // are decided by the customer.subscription.* events that accompany them.
-  if (o.payment_status !== 'paid') {
-    return { ...base, kind: null, ignoredReason: `checkout completed with payment_status ${String(o.payment_status)}; the subscription events decide` };
-  }
+  // Only money received moves the lifecycle here. An unpaid / no_payment_required checkout (a card-less
+  // trial, an async debit) still tells us who the customer is, often the ONLY Stripe event that carries
+  // the email: it counts as a signup (a lead, or no change), and the subscription events decide the rest.
+  // No watermark: it must never make the accompanying subscription.created look stale.
+  if (o.payment_status !== 'paid') return { ...base, kind: 'user.signed_up' };
   return { ...base, kind: 'subscription.active', keys: keys(subscription && `stripe:sub:${subscription}`, customer && `stripe:cus:${customer}`) };
 }
 

@@ -14,7 +14,8 @@ export async function customerView(db: Queryable, c: CustomerRow) {
     db.query<Record<string, unknown>>(sql.listCustomerJobs, [c.id, LIMIT]),
   ]);
   const timeline = [
-    ...tl.rows.map((r) => ({
+    // The queries return the newest rows first (so a long history keeps its latest part); show oldest first.
+    ...tl.rows.reverse().map((r) => ({
       at: r.at as Date,
       type: r.kind as string,
       event: r.event_id ? { source: r.source, id: r.event_id, type: r.event_type, outcome: r.outcome } : null,
@@ -23,7 +24,7 @@ export async function customerView(db: Queryable, c: CustomerRow) {
       rule: r.rule ?? null,
       detail: r.detail,
     })),
-    ...jobs.rows.map((j) => ({
+    ...jobs.rows.reverse().map((j) => ({
       at: j.created_at as Date,
       type: 'job',
       event: j.event_id ? { source: j.source, id: j.event_id } : null,

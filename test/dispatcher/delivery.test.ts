@@ -172,6 +172,27 @@ describe.each(DB_KINDS)('outbox delivery on %s', (kind) => {
     expect(hubspot.requests).toHaveLength(0);
   });
 
+  it.each([
+    ['subscription first', ['sub', 'checkout']],
+    ['checkout first', ['checkout', 'sub']],
+  ])('a card-less Stripe trial reaches the CRM as a trial with its email (%s)', async (_name, order) => {
+    rt = await startTestApp(t, { worker: true, env: env() });
+    const events = {
+      // Stripe sends these within the same second; only the checkout carries the email.
+      sub: stripeEvent('customer.subscription.created', 'subscription', { id: 'sub_trial', customer: 'cus_trial', status: 'trialing' }),
+      checkout: stripeEvent('checkout.session.completed', 'checkout.session', {
+        customer: 'cus_trial',
+        subscription: 'sub_trial',
+        mode: 'subscription',
+        payment_status: 'no_payment_required',
+        customer_details: { email: 'Trial@Example.com', name: 'Tri Al' },
+      }),
+    };
+    for (const k of order) expect((await rt.app.request('/api/webhooks/stripe', stripeRequest(events[k as 'sub' | 'checkout']))).status).toBe(200);
+    await settled(t.db);
+    expect(hubspot.contacts.get('trial@example.com')?.properties).toMatchObject({ email: 'trial@example.com', handoff_lifecycle: 'trial' });
+  });
+
   it('disabled connectors record effects as skipped', async () => {
     rt = await startTestApp(t, { worker: true, env: { SLACK_WEBHOOK_URL: slack.url } });
     await rt.app.request('/api/webhooks/stripe', stripeRequest(failed('nocrm')));

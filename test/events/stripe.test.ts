@@ -223,10 +223,10 @@ describe('fromStripe: checkout.session.completed', () => {
     expect(e.watermark?.keys).toEqual(['stripe:sub:sub_c', 'stripe:cus:cus_c']);
   });
 
-  it.each(['unpaid', 'no_payment_required'])('%s → ignored without a watermark (it must not make the subscription events stale)', (ps) => {
+  it.each(['unpaid', 'no_payment_required'])('%s → a signup (identities, no lifecycle move) without a watermark (it must not make the subscription events stale)', (ps) => {
     const e = checkout({ payment_status: ps, customer: 'cus_c', subscription: 'sub_c', customer_details: { email: null }, customer_email: 'Fallback@X.com' });
-    expect(e.kind).toBeNull();
-    expect(e.ignoredReason).toContain(ps);
+    expect(e.kind).toBe('user.signed_up');
+    expect(e.ignoredReason).toBeUndefined();
     expect(e.watermark).toBeUndefined();
     expect(e.identities.email).toBe('fallback@x.com');
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
-import { appEventRequest, clerkRequest, startTestApp, stripeRequest, type TestApp } from '../support/app.js';
+import { adminHeaders, appEventRequest, clerkRequest, startTestApp, stripeRequest, type TestApp } from '../support/app.js';
 import { stripeEvent } from '../support/stripe-fixtures.js';
 
 /** Authenticated senders can still send garbage: every such body gets a clear 4xx, never a 5xx. */
@@ -47,6 +47,11 @@ describe.each(DB_KINDS)('hostile but authenticated input on %s', (kind) => {
       clerkRequest({ type: 'user.created', data: { id: 'user_\u0000', primary_email_address_id: 'e', email_addresses: [{ id: 'e', email_address: 'c@d.co' }] } }),
     );
     expect(res.status).toBeLessThan(500);
+  });
+
+  it('a NUL in the customer lookup path → 400, not 500', async () => {
+    const res = await rt.app.request('/api/customers/a%00b', { headers: adminHeaders });
+    expect(res.status).toBe(400);
   });
 
   it('refused bodies left no rows behind; accepted ones finished their transaction', async () => {

@@ -338,10 +338,12 @@ describe.each(DB_KINDS)('record() on %s', (kind) => {
       const A = ra.customerId!;
       expect(await customer(A)).toMatchObject({ email: 'a@x.com', name: 'Ann', lifecycle: 'lead' });
 
-      // Stripe checkout (unpaid trial checkout) with cus_1 and another case of A's email joins A, moves nothing.
+      // Stripe checkout (unpaid trial checkout) with cus_1 and another case of A's email joins A, moves nothing
+      // (it counts as a signup: identities linked, the CRM told, the lifecycle left to the subscription events).
       const co = checkout({ customer: 'cus_1', customer_details: { email: '  A@X.COM ' }, payment_status: 'no_payment_required' });
       const rc = await recStripe(co);
-      expect(rc).toMatchObject({ outcome: 'ignored', customerId: A });
+      expect(rc).toMatchObject({ outcome: 'applied', reason: 'signup', customerId: A });
+      expect((await customer(A)).lifecycle).toBe('lead');
       expect(await count('customers')).toBe(1);
       expect(await identitiesOf(A)).toEqual(['app_user:u1', 'email:a@x.com', 'stripe_customer:cus_1']);
 
@@ -401,10 +403,10 @@ describe.each(DB_KINDS)('record() on %s', (kind) => {
       expect((await customer(B)).lifecycle).toBe('paid');
 
       // A Stripe checkout with client_reference_id = u1 (A's app user) and customer cus_9 (B) links them;
-      // it is unpaid, so it moves no lifecycle itself: only the merge decides the survivor's state.
+      // it is unpaid, so it moves no lifecycle itself (a signup: stays): only the merge decides the survivor's state.
       const co = checkout({ customer: 'cus_9', client_reference_id: 'u1', customer_details: { email: null }, payment_status: 'unpaid' });
       const r = await recStripe(co);
-      expect(r).toMatchObject({ outcome: 'ignored', customerId: A });
+      expect(r).toMatchObject({ outcome: 'applied', reason: 'signup', customerId: A });
       expect(await customer(A)).toMatchObject({ lifecycle: 'paid', support: 'needs_support', merged_into: null });
       expect((await customer(B)).merged_into).toBe(A);
       expect((await timelineOf(A)).filter((x) => x.kind === 'merge')).toHaveLength(1);

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { NotFoundError } from '../../errors.js';
+import { assertStorable } from '../../events/index.js';
 import { sql } from '../../db/index.js';
 import { getLiveCustomer } from '../../pipeline/index.js';
 import type { AppDeps, Env } from '../context.js';
@@ -12,6 +13,7 @@ export function customerRoutes(deps: AppDeps) {
   app.use('*', requireAdmin(deps));
   app.get('/:idOrEmail', async (c) => {
     const ref = c.req.param('idOrEmail').trim();
+    assertStorable(ref); // a NUL in the path is the caller's 400, not the database's 500
     const { rows } = await deps.db.query<{ id: string }>(sql.findCustomerRef, [ref]);
     const customer = rows[0] && (await getLiveCustomer(deps.db, rows[0].id));
     if (!customer) throw new NotFoundError(`no customer matches ${JSON.stringify(ref.slice(0, 200))}`);
