@@ -118,6 +118,8 @@ describe.each(DB_KINDS)('kill -9 under load on %s', (kind) => {
       const rerun = all.filter((j) => j.connector === 'slack' && j.attempts > 1).length;
       expect(slack.messages.length).toBeLessThanOrEqual(N + rerun);
       for (let i = 0; i < N; i++) expect(hubspot.contacts.get(`crash${i}@example.com`)?.properties.handoff_lifecycle).toBe('past_due');
+      // A job re-run after the kill finds its contact by email (PATCH) instead of creating it again.
+      expect(hubspot.requests.filter((r) => r.method === 'POST' && r.path === '/crm/v3/objects/contacts' && !r.fault)).toHaveLength(N);
       const inbox = await db.query<{ n: number }>('SELECT count(*)::integer AS n FROM inbox_events');
       expect(inbox.rows[0]!.n).toBe(N);
     } finally {

@@ -57,6 +57,9 @@ describe('handoff migrate, web and worker as separate processes on PostgreSQL', 
     }
     await waitUntil(async () => (await jobs(t.db)).filter((j) => j.status === 'done').length === N, 30_000, 'jobs done');
     expect(hubspot.contacts.size).toBe(N);
+    // Each effect ran once: one create per contact, and no job needed a second attempt.
+    expect(hubspot.requests.filter((r) => r.method === 'POST' && r.path === '/crm/v3/objects/contacts')).toHaveLength(N);
+    expect((await jobs(t.db)).filter((j) => j.attempts !== 1)).toEqual([]);
     const workers = await t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM workers WHERE role = 'dispatcher'`);
     expect(workers.rows[0]!.n).toBe(2);
     expect((await fetch(`${url}/api/ready`)).status).toBe(200);
