@@ -15,7 +15,7 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined));
-const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
 const absoluteUrl = z.string().url({ message: 'must be an absolute URL (http:// or https://)' });
 const url = () => absoluteUrl.optional();
 const urlDefault = (def: string) => absoluteUrl.default(def);
@@ -23,7 +23,7 @@ const urlDefault = (def: string) => absoluteUrl.default(def);
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('0.0.0.0'),
-  PORT: int(3000),
+  PORT: int(3000, 0, 65535),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional()),
   HANDOFF_DATA_DIR: z.string().default('./.handoff'),
@@ -119,42 +119,62 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
+/** A raw variable counts as "set" when it is a non-empty string after trimming. */
+const isSet = (v: string | undefined): v is string => typeof v === 'string' && v.trim() !== '';
+
+/**
+ * Cross-field rules, checked on the RAW environment so they run even when some variables fail to
+ * parse: every problem is reported at once. A present-but-invalid value is zod's to report; here
+ * it counts as set, so it is never also reported as missing. Messages name variables, never values.
+ */
+function crossFieldProblems(env: Record<string, string | undefined>, problems: string[]): void {
+  // A connector is enabled when ALL its variables are set; a partial set is a mistake, not "off".
+  const group = (name: string, vars: Record<string, boolean>): void => {
+    const entries = Object.entries(vars);
+    const set = entries.filter(([, on]) => on).map(([k]) => k);
+    if (set.length === 0 || set.length === entries.length) return;
+    const missing = entries.filter(([, on]) => !on).map(([k]) => k);
+    problems.push(`${name} is partially configured: set ${missing.join(', ')} (or unset ${set.join(', ')})`);
+  };
+  group('HubSpot', { HUBSPOT_ACCESS_TOKEN: isSet(env.HUBSPOT_ACCESS_TOKEN) });
+  group('Zendesk', {
+    'ZENDESK_SUBDOMAIN or ZENDESK_BASE_URL': isSet(env.ZENDESK_BASE_URL) || isSet(env.ZENDESK_SUBDOMAIN),
+    ZENDESK_EMAIL: isSet(env.ZENDESK_EMAIL),
+    ZENDESK_API_TOKEN: isSet(env.ZENDESK_API_TOKEN),
+  });
+
+  parseLifecycleMap(isSet(env.HUBSPOT_LIFECYCLE_MAP) ? env.HUBSPOT_LIFECYCLE_MAP.trim() : undefined, problems);
+
+  if (env.NODE_ENV === 'production') {
+    const stripeSecrets = (env.STRIPE_WEBHOOK_SECRET ?? '').split(',').filter((s) => s.trim() !== '');
+    if (stripeSecrets.length === 0) problems.push('STRIPE_WEBHOOK_SECRET: required when NODE_ENV=production');
+    if (!isSet(env.HANDOFF_ADMIN_TOKEN)) problems.push('HANDOFF_ADMIN_TOKEN: required when NODE_ENV=production');
+  }
+
+  // A lease that can expire during one provider call lets a second worker run the same job.
+  // Compared only when both parse; otherwise zod has already named the bad one.
+  const lease = EnvSchema.shape.JOB_LEASE_MS.safeParse(env.JOB_LEASE_MS);
+  const timeout = EnvSchema.shape.HTTP_TIMEOUT_MS.safeParse(env.HTTP_TIMEOUT_MS);
+  if (lease.success && timeout.success && lease.data <= timeout.data) {
+    problems.push(`JOB_LEASE_MS must be greater than HTTP_TIMEOUT_MS (${lease.data} <= ${timeout.data})`);
+  }
+}
+
 /** Parse the environment. Throws ONE ConfigError naming every problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const parsed = EnvSchema.safeParse(env);
   const problems: string[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.') || '(env)'}: ${issue.message}`);
-    throw new ConfigError(problems);
   }
+  crossFieldProblems(env, problems);
+  if (!parsed.success || problems.length) throw new ConfigError([...new Set(problems)]);
   const e = parsed.data;
 
-  // A connector is enabled when ALL its variables are set; a partial set is a mistake, not "off".
-  const group = (name: string, vars: Record<string, string | undefined>): boolean => {
-    const set = Object.entries(vars).filter(([, v]) => v !== undefined);
-    if (set.length === 0) return false;
-    if (set.length < Object.keys(vars).length) {
-      const missing = Object.entries(vars).filter(([, v]) => v === undefined).map(([k]) => k);
-      problems.push(`${name} is partially configured: set ${missing.join(', ')} (or unset ${set.map(([k]) => k).join(', ')})`);
-      return false;
-    }
-    return true;
-  };
-
-  const hubspotOn = group('HubSpot', { HUBSPOT_ACCESS_TOKEN: e.HUBSPOT_ACCESS_TOKEN });
+  const hubspotOn = e.HUBSPOT_ACCESS_TOKEN !== undefined;
   const zendeskBase = e.ZENDESK_BASE_URL ?? (e.ZENDESK_SUBDOMAIN ? `https://${e.ZENDESK_SUBDOMAIN}.zendesk.com` : undefined);
-  const zendeskOn = group('Zendesk', {
-    'ZENDESK_SUBDOMAIN or ZENDESK_BASE_URL': zendeskBase,
-    ZENDESK_EMAIL: e.ZENDESK_EMAIL,
-    ZENDESK_API_TOKEN: e.ZENDESK_API_TOKEN,
-  });
-  const lifecycleMap = parseLifecycleMap(e.HUBSPOT_LIFECYCLE_MAP, problems);
-
-  if (e.NODE_ENV === 'production') {
-    if (e.STRIPE_WEBHOOK_SECRET.length === 0) problems.push('STRIPE_WEBHOOK_SECRET: required when NODE_ENV=production');
-    if (!e.HANDOFF_ADMIN_TOKEN) problems.push('HANDOFF_ADMIN_TOKEN: required when NODE_ENV=production');
-  }
-  if (problems.length) throw new ConfigError(problems);
+  const zendeskOn = zendeskBase !== undefined && e.ZENDESK_EMAIL !== undefined && e.ZENDESK_API_TOKEN !== undefined;
+  const lifecycleMap = parseLifecycleMap(e.HUBSPOT_LIFECYCLE_MAP, []);
 
   return deepFreeze<AppConfig>({
     env: e.NODE_ENV,

@@ -51,6 +51,7 @@ describe.each(DB_KINDS)('kill -9 under load on %s', (kind) => {
     HUBSPOT_BASE_URL: hubspot.url,
     SLACK_WEBHOOK_URL: slack.url,
     JOB_LEASE_MS: '1500',
+    HTTP_TIMEOUT_MS: '1000',
     DISPATCH_POLL_MS: '100',
     RETRY_BASE_MS: '50',
   });
