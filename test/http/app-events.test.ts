@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { clerkUserCreated } from '../support/clerk.js';
 import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
 import { ADMIN_TOKEN, adminHeaders, API_KEY, appEventRequest, clerkRequest, startTestApp, writeCounts, type TestApp } from '../support/app.js';
 import { ensureBootstrapKey } from '../../src/runtime.js';
@@ -69,22 +70,7 @@ describe.each(DB_KINDS)('app events, Clerk and the customer API on %s', (kind) =
   });
 
   it('Clerk user.created (svix-* and webhook-* headers) → lead with the PRIMARY email, not the first', async () => {
-    const payload = {
-      type: 'user.created',
-      object: 'event',
-      timestamp: Date.now(),
-      data: {
-        id: 'user_clerk_1',
-        primary_email_address_id: 'idn_2',
-        email_addresses: [
-          { id: 'idn_1', email_address: 'old@example.com' },
-          { id: 'idn_2', email_address: 'Primary@Example.com' },
-        ],
-        first_name: 'Pat',
-        last_name: 'Lee',
-        created_at: Date.now(),
-      },
-    };
+    const payload = clerkUserCreated();
     for (const prefix of ['svix', 'webhook'] as const) {
       const res = await rt.app.request('/api/webhooks/clerk', clerkRequest(payload, { prefix, id: `msg_${prefix}` }));
       expect(res.status, prefix).toBe(200);

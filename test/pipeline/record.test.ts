@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock, systemIds } from '../../src/clock.js';
 import { fromApp, fromClerk, fromStripe, type DomainEvent } from '../../src/events/index.js';
 import { record, type RecordDeps } from '../../src/pipeline/index.js';
+import { clerkUserCreated } from '../support/clerk.js';
 import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
 import { DEFAULT_CREATED as T, loadFixtureEvent, stripeEvent, type JsonObject, type StripeEventJson } from '../support/stripe-fixtures.js';
 
@@ -415,20 +416,7 @@ describe.each(DB_KINDS)('record() on %s', (kind) => {
 
     it('Clerk user.created joins the app customer with the same email', async () => {
       const A = (await rec(app({ id: 'a1', type: 'user.signed_up', customer: { email: 'jane@example.com' } }))).customerId!;
-      const payload = {
-        type: 'user.created',
-        timestamp: Date.now(),
-        data: {
-          id: 'user_clerk_1',
-          primary_email_address_id: 'idn_2',
-          email_addresses: [
-            { id: 'idn_1', email_address: 'old@example.com' },
-            { id: 'idn_2', email_address: 'Jane@Example.com' },
-          ],
-          first_name: 'Jane',
-          last_name: 'Doe',
-        },
-      };
+      const payload = clerkUserCreated({ primary: 'Jane@Example.com', first: 'Jane', last: 'Doe' });
       const r = await rec(fromClerk(payload, { id: 'msg_1' }), payload);
       expect(r).toMatchObject({ customerId: A, outcome: 'applied', reason: 'signup' });
       expect(await identitiesOf(A)).toEqual(['clerk_user:user_clerk_1', 'email:jane@example.com']);
