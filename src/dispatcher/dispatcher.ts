@@ -2,6 +2,7 @@ import type { Ids } from '../clock.js';
 import type { AppConfig } from '../config/index.js';
 import type { Connector, ConnectorName, ConnectorResult, CustomerSnapshot, JobToRun } from '../connectors/types.js';
 import { sql, type Database } from '../db/index.js';
+import { toStorable } from '../events/index.js';
 import { unmetRequirement, type Requirement } from '../lifecycle/index.js';
 import type { Logger, Metrics } from '../monitor/index.js';
 import { decide, describeError } from './retry-policy.js';
@@ -64,6 +65,7 @@ export class Dispatcher {
   private loopDone?: Promise<void>;
   private unlisten?: () => Promise<void>;
   private heartbeatTimer?: NodeJS.Timeout;
+  private beating: Promise<void> = Promise.resolve();
   private readonly hardStop = new AbortController();
   private idleWaiters: Array<() => void> = [];
 
@@ -94,6 +96,12 @@ export class Dispatcher {
     await this.idle();
     await this.flush();
     clearInterval(this.heartbeatTimer);
+    await this.beating; // a beat in progress must not re-register us after we leave
+    clearTimeout(this.flushTimer);
+    if (this.finishes.length) {
+      // Nothing lost for good: these jobs' leases expire and another worker runs them again.
+      this.o.logger.error({ jobIds: this.finishes.map((f) => f.id) }, 'stopping with unrecorded job results; they will run again after their lease');
+    }
     await this.unlisten?.();
     await this.o.db.query(sql.deleteWorker, [this.workerId]).catch(() => undefined);
   }
@@ -105,10 +113,16 @@ export class Dispatcher {
   }
 
   /** Registers this worker as alive and renews the leases of the jobs it is running. */
-  private async beat() {
+  private beat(): Promise<void> {
+    this.beating = this.beatOnce();
+    return this.beating;
+  }
+
+  private async beatOnce(): Promise<void> {
     try {
       await this.o.db.query(sql.heartbeat, [this.workerId, 'dispatcher']);
-      if (this.inFlight > 0) await this.o.db.query(sql.extendLeases, [this.workerId, this.o.config.leaseMs]);
+      // Jobs still running, or finished but not yet recorded, keep their leases.
+      if (this.inFlight > 0 || this.finishes.length > 0) await this.o.db.query(sql.extendLeases, [this.workerId, this.o.config.leaseMs]);
     } catch (err) {
       this.o.logger.warn({ err: describeError(err) }, 'heartbeat failed');
     }
@@ -231,29 +245,51 @@ export class Dispatcher {
     else this.flushTimer ??= setTimeout(() => void this.flush(), this.o.flushMs ?? 10);
   }
 
-  /** Writes buffered completions in one transaction; on failure they are kept and retried on the next flush. */
+  /**
+   * Writes buffered completions in one transaction. If the batch fails, each row is tried alone so one
+   * bad row cannot block the others; a row that still fails is recorded without its provider result.
+   * If nothing can be written (database down) the rows are kept and retried; their leases stay renewed.
+   */
   private flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
       clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
       const batch = this.finishes.splice(0);
       if (batch.length === 0) return;
-      try {
-        await this.o.db.transaction(async (tx) => {
-          const rows = batch.map(({ id, status, result, error, delay_ms, uncount }) => ({ id, status, result, error, delay_ms, uncount: uncount ?? false }));
-          await tx.query(sql.finishJobs, [this.workerId, JSON.stringify(rows)]);
-          for (const f of batch) {
-            const pairs = Object.entries(f.identities ?? {});
-            if (pairs.length) await tx.query(sql.insertIdentities, [pairs.map((p) => p[0]), pairs.map((p) => p[1]), f.customerId]);
-          }
-        });
-      } catch (err) {
-        // The leases still protect these jobs; if we never manage to write, they are re-run after expiry.
-        this.o.logger.error({ err: describeError(err), jobs: batch.length }, 'recording job results failed; will retry');
-        this.finishes.unshift(...batch);
+      if (await this.write(batch)) return;
+      const left: Finish[] = [];
+      for (const f of batch) {
+        if (left.length > 0) {
+          left.push(f); // the database itself is failing: keep the rest for the next try
+          continue;
+        }
+        const bare: Finish = { ...f, result: null, identities: undefined, error: `${f.error ?? ''} (provider answer could not be stored)`.trim() };
+        if (!(await this.write([f])) && !(await this.write([bare]))) left.push(f);
+      }
+      if (left.length) {
+        this.o.logger.error({ jobs: left.length }, 'recording job results failed; will retry');
+        this.finishes.unshift(...left);
         this.flushTimer ??= setTimeout(() => void this.flush(), 1000);
+        this.flushTimer.unref();
       }
     });
     return this.flushing;
+  }
+
+  private async write(batch: Finish[]): Promise<boolean> {
+    try {
+      await this.o.db.transaction(async (tx) => {
+        const rows = batch.map(({ id, status, result, error, delay_ms, uncount }) => toStorable({ id, status, result, error, delay_ms, uncount: uncount ?? false }));
+        await tx.query(sql.finishJobs, [this.workerId, JSON.stringify(rows)]);
+        for (const f of batch) {
+          const pairs = Object.entries(toStorable(f.identities ?? {}));
+          if (pairs.length) await tx.query(sql.insertIdentities, [pairs.map((p) => p[0]), pairs.map((p) => p[1]), f.customerId]);
+        }
+      });
+      return true;
+    } catch (err) {
+      this.o.logger.warn({ err: describeError(err), jobs: batch.length }, 'writing job results failed');
+      return false;
+    }
   }
 }

@@ -24,3 +24,17 @@ function check(s: string) {
   if (s.includes('\u0000')) throw new BadRequestError('the request contains a NUL character (\\u0000), which cannot be stored');
   if (!s.isWellFormed()) throw new BadRequestError('the request contains an unpaired UTF-16 surrogate, which cannot be stored');
 }
+
+/**
+ * The write-side twin of assertStorable, for text WE produce from provider answers (error messages,
+ * results): removes NUL and replaces unpaired surrogates (e.g. an emoji cut in half by a length limit)
+ * with U+FFFD, so a provider's odd answer can never make a job's result unwritable.
+ */
+export function toStorable<T>(value: T): T {
+  if (typeof value === 'string') return value.replaceAll('\u0000', '').toWellFormed() as T;
+  if (Array.isArray(value)) return value.map((v) => toStorable(v)) as T;
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [toStorable(k), toStorable(v)])) as T;
+  }
+  return value;
+}

@@ -105,6 +105,28 @@ describe.each(DB_KINDS)('outbox delivery on %s', (kind) => {
     expect(slack.requests).toHaveLength(1);
   });
 
+  it('a provider answer cut inside an emoji is still recorded, and blocks no other result', async () => {
+    // Error text is truncated by length; an emoji at the cut leaves half a surrogate pair behind. Two
+    // answers of opposite parity make sure one of them is cut inside an emoji wherever the cut falls.
+    slack.faults.push({ status: 400, body: '😀'.repeat(300) }, { status: 400, body: `a${'😀'.repeat(300)}` });
+    rt = await startTestApp(t, { worker: true, env: env() });
+    await rt.app.request('/api/webhooks/stripe', stripeRequest(failed('emoji')));
+    await rt.app.request('/api/webhooks/stripe', stripeRequest(failed('fine')));
+    const done = await settled(t.db);
+    const alerts = done.filter((j) => j.connector === 'slack');
+    expect(alerts.map((j) => [j.status, j.attempts])).toEqual([
+      ['dead', 1],
+      ['dead', 1],
+    ]);
+    for (const j of alerts) expect(j.last_error!.isWellFormed(), j.last_error!).toBe(true);
+    // The CRM results in the same batches were recorded too, each delivered once.
+    expect(done.filter((j) => j.connector === 'hubspot').map((j) => [j.status, j.attempts])).toEqual([
+      ['done', 1],
+      ['done', 1],
+    ]);
+    expect(slack.requests).toHaveLength(2);
+  });
+
   it('gives up after JOB_MAX_ATTEMPTS with the last error kept', async () => {
     slack.faults.failFor(60_000, { status: 503 });
     rt = await startTestApp(t, { worker: true, env: env({ JOB_MAX_ATTEMPTS: '3' }) });
