@@ -76,6 +76,17 @@ export class ConfigError extends HandoffError {
 }
 
 /**
+ * Handoff cannot start for a reason the operator can fix (port taken, database owned by another
+ * process). The CLI prints the message alone: it says what to do, a stack trace would not.
+ */
+export class StartupError extends Error {
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = new.target.name;
+  }
+}
+
+/**
  * A provider call failed. `retryable` and `retryAfterMs` are decided by the retry policy table
  * (dispatcher/retry-policy.ts) from the status or network error kind, never ad hoc in a connector.
  */

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { systemClock, systemIds, type Clock, type Ids } from './clock.js';
 import type { AppConfig } from './config/index.js';
+import { StartupError } from './errors.js';
 import { createConnectors } from './connectors/index.js';
 import { migrate, openDatabase, sql, type Database } from './db/index.js';
 import { Dispatcher } from './dispatcher/index.js';
@@ -33,6 +34,19 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** Binds the HTTP server; a taken port rejects with a message that says what to do. */
+function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number, hostname: string): Promise<Server> {
+  return new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch, port, hostname }, () => {
+      s.off('error', reject);
+      resolve(s as Server);
+    });
+    s.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new StartupError(`port ${port} on ${hostname} is already in use: stop the other process or set PORT`, { cause: err }) : err),
+    );
+  });
+}
+
 async function outboxStats(db: Database): Promise<OutboxStats> {
   const { rows } = await db.query<{ status: string; n: number; oldest_pending: Date | null }>(sql.countJobsByStatus);
   return {
@@ -59,8 +73,13 @@ export async function startRuntime(config: AppConfig, opts: RuntimeOptions): Pro
   const logger = opts.logger ?? createLogger(config.logLevel);
   const db = opts.db ?? (await openDatabase(config, (err) => logger.warn({ err: err.message }, 'idle database connection failed')));
   const metrics = createMetrics({ defaultMetrics: true, outbox: () => outboxStats(db) });
-  await migrate(db);
-  if (config.bootstrapApiKey) await ensureBootstrapKey(db, config.bootstrapApiKey, ids);
+  try {
+    await migrate(db);
+    if (config.bootstrapApiKey) await ensureBootstrapKey(db, config.bootstrapApiKey, ids);
+  } catch (err) {
+    if (!opts.db) await db.close().catch(() => undefined);
+    throw err;
+  }
 
   const connectors = createConnectors(config);
   const dispatcher = opts.worker
@@ -80,15 +99,22 @@ export async function startRuntime(config: AppConfig, opts: RuntimeOptions): Pro
     },
   });
 
-  await dispatcher?.start();
+  // Bind first: a taken port must fail start-up before any job is claimed. Anything opened before a
+  // failure is closed again, so a failed start leaves no lease, listener or lock behind.
   let server: Server | undefined;
   let url: string | undefined;
-  if (opts.web) {
-    server = await new Promise<Server>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
-    });
-    const addr = server.address() as AddressInfo;
-    url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  try {
+    if (opts.web) {
+      server = await listen(app.fetch, config.port, config.host);
+      const addr = server.address() as AddressInfo;
+      url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    }
+    await dispatcher?.start();
+  } catch (err) {
+    server?.close();
+    await dispatcher?.stop().catch(() => undefined);
+    if (!opts.db) await db.close().catch(() => undefined);
+    throw err;
   }
 
   let closing: Promise<void> | undefined;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ConfigError } from '../errors.js';
+import { ConfigError, StartupError } from '../errors.js';
 import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
 
@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof StartupError) {
     process.stderr.write(`${err.message}\n`);
   } else {
     process.stderr.write(`handoff failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

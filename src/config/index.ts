@@ -15,7 +15,9 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined));
-const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
+/** Durations and sizes reach SQL as `integer`: 2^31 - 1 is the ceiling. */
+const INT4_MAX = 2_147_483_647;
+const int = (def: number, min = 0, max = INT4_MAX) => z.coerce.number().int().min(min).max(max).default(def);
 const absoluteUrl = z.string().url({ message: 'must be an absolute URL (http:// or https://)' });
 const url = () => absoluteUrl.optional();
 const urlDefault = (def: string) => absoluteUrl.default(def);

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { StartupError } from '../errors.js';
 
 /**
  * An exclusive, process-level lock on a data directory: embedded PGlite belongs to ONE process.
@@ -13,7 +14,7 @@ export const LOCK_FILE = 'handoff.lock';
  * Another live process holds the embedded database. The message is one line (the CLI prints it at
  * start-up), and so is the stack: there is nothing to debug, only an operator decision.
  */
-export class DatabaseInUseError extends Error {
+export class DatabaseInUseError extends StartupError {
   readonly dataDir: string;
   /** The owner's pid, when the lock file names one. */
   readonly pid: number | undefined;

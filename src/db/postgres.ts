@@ -81,6 +81,10 @@ export async function openPostgres(
         try {
           await client.connect();
           await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+          if (stopped || listenersStopped) {
+            await client.end(); // closed while we were connecting: do not keep a socket alive
+            return;
+          }
           listener = client;
           cb(); // anything queued while we were not listening is found now, not at the next poll
         } catch (err) {

@@ -3,4 +3,4 @@ export * from './types.js';
 export { fromStripe, invoiceSubscriptionId } from './stripe.js';
 export { fromClerk, type ClerkHeaders } from './clerk.js';
 export { fromApp, AppEventSchema, APP_EVENT_TYPES, type AppEvent } from './app.js';
-export { assertStorable, toStorable } from './storable.js';
+export { assertSaneTime, assertStorable, toStorable } from './storable.js';

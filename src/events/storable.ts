@@ -38,3 +38,11 @@ export function toStorable<T>(value: T): T {
   }
   return value;
 }
+
+/** Event times Handoff stores: 1970 through 2999. Outside that, it is the sender's mistake (400), never a 500. */
+export function assertSaneTime(at: Date): void {
+  const year = at.getUTCFullYear();
+  if (Number.isNaN(at.getTime()) || year < 1970 || year > 2999) {
+    throw new BadRequestError('the event time is out of range (1970 to 2999)');
+  }
+}

@@ -21,6 +21,8 @@ describe.each(DB_KINDS)('hostile but authenticated input on %s', (kind) => {
     ['a NUL character in data', { id: 'nul2', type: 'user.signed_up', customer: { email: 'a@b.co' }, data: { note: 'x\u0000y' } }],
     ['a lone surrogate', { id: 'sur', type: 'user.signed_up', customer: { email: 'a@b.co', name: 'x\ud800y' } }],
     ['a date out of range', { id: 'date', type: 'user.signed_up', occurred_at: '+275760-09-13T00:00:00.001Z', customer: { email: 'a@b.co' } }],
+    ['year 0', { id: 'y0', type: 'user.signed_up', occurred_at: '0000-01-01T00:00:00Z', customer: { email: 'a@b.co' } }],
+    ['year 10000 after the offset', { id: 'y10k', type: 'user.signed_up', occurred_at: '9999-12-31T23:59:59-05:00', customer: { email: 'a@b.co' } }],
     ['an array body', [1, 2, 3]],
     ['a null body', null],
     ['a huge id', { id: 'x'.repeat(5000), type: 'user.signed_up', customer: { email: 'a@b.co' } }],
@@ -34,6 +36,7 @@ describe.each(DB_KINDS)('hostile but authenticated input on %s', (kind) => {
   it.each([
     ['created far in the future', { created: 1e15 }],
     ['created negative', { created: -5 }],
+    ['created in the year 200000', { created: 6_000_000_000_000 }],
     ['a NUL in a field', { data: { object: { id: 'in_nul', object: 'invoice', customer: 'cus_\u0000x', customer_email: 'n@x.co', amount_due: 5 } } }],
   ])('signed Stripe event with %s → 4xx or a harmless 200, never 5xx', async (_name, patch) => {
     const evt = { ...stripeEvent('invoice.payment_failed', 'invoice', { customer: 'cus_h', subscription: null, parent: null }), ...patch };

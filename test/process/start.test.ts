@@ -1,4 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -48,6 +50,22 @@ describe('handoff start (a real process on a real port)', () => {
     expect(err).toContain('STRIPE_WEBHOOK_SECRET: required when NODE_ENV=production');
     expect(err).toContain('HANDOFF_ADMIN_TOKEN: required when NODE_ENV=production');
     expect(err).not.toMatch(/at \S+ \(/); // a message, not a stack trace
+  });
+
+  it('a taken port stops start-up with one clear line, and leaves the data dir free', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = String((blocker.address() as AddressInfo).port);
+    const dataDir = path.join(tmp(), 'data');
+    try {
+      const p = spawnHandoff(['start'], { HANDOFF_DATA_DIR: dataDir, PORT: port, HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+      expect((await p.exited).code).toBe(1);
+      expect(p.stderr()).toContain(`port ${port} on 127.0.0.1 is already in use`);
+      expect(p.stderr()).not.toMatch(/at \S+ \(/);
+      expect(existsSync(path.join(dataDir, 'handoff.lock'))).toBe(false);
+    } finally {
+      blocker.close();
+    }
   });
 
   it('prints help', async () => {

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { assertStorable, type DomainEvent } from '../../events/index.js';
+import { assertSaneTime, assertStorable, type DomainEvent } from '../../events/index.js';
 import { record } from '../../pipeline/index.js';
 import type { AppDeps, Env } from '../context.js';
 
@@ -9,6 +9,7 @@ import type { AppDeps, Env } from '../context.js';
  */
 export async function accept(c: Context<Env>, deps: AppDeps, event: DomainEvent, payload: unknown, started: number) {
   assertStorable(payload);
+  assertSaneTime(event.occurredAt);
   const r = await record(deps.db, event, payload, deps.record);
   deps.metrics.eventsReceived.inc({ source: event.source, outcome: r.duplicate ? 'duplicate' : (r.outcome ?? 'ignored') });
   deps.metrics.ingestSeconds.observe({ source: event.source }, (performance.now() - started) / 1000);
