@@ -283,7 +283,7 @@ export class Dispatcher {
         await tx.query(sql.finishJobs, [this.workerId, JSON.stringify(rows)]);
         for (const f of batch) {
           const pairs = Object.entries(toStorable(f.identities ?? {}));
-          if (pairs.length) await tx.query(sql.insertIdentities, [pairs.map((p) => p[0]), pairs.map((p) => p[1]), f.customerId]);
+          if (pairs.length) await tx.query(sql.linkProviderIdentities, [pairs.map((p) => p[0]), pairs.map((p) => p[1]), f.customerId]);
         }
       });
       return true;

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
 import { startHubspotEmulator, startSlackEmulator, type HubspotEmulator, type SlackEmulator } from '../emulators/index.js';
-import { signStripe, startTestApp, stripeRequest, type TestApp } from '../support/app.js';
+import { appEventRequest, signStripe, startTestApp, stripeRequest, type TestApp } from '../support/app.js';
 import { stripeEvent } from '../support/stripe-fixtures.js';
 import { jobs, settled, waitUntil } from '../support/wait.js';
 
@@ -213,6 +213,28 @@ describe.each(DB_KINDS)('outbox delivery on %s', (kind) => {
     for (const k of order) expect((await rt.app.request('/api/webhooks/stripe', stripeRequest(events[k as 'sub' | 'checkout']))).status).toBe(200);
     await settled(t.db);
     expect(hubspot.contacts.get('trial@example.com')?.properties).toMatchObject({ email: 'trial@example.com', handoff_lifecycle: 'trial' });
+  });
+
+  it('a CRM id returned while its customer was being merged lands on the surviving record', async () => {
+    rt = await startTestApp(t, { worker: false, env: env() });
+    const signup = (id: string, email: string, user: string) =>
+      rt.app.request('/api/events', appEventRequest({ id, type: 'user.signed_up', customer: { email, user_id: user } }));
+    await signup('a1', 'a@example.com', 'u1');
+    await signup('b1', 'b@example.com', 'u2');
+    const ids = (await t.db.query<{ id: string; email: string }>('SELECT id, email FROM customers ORDER BY created_at')).rows;
+    const [A, B] = [ids[0]!.id, ids[1]!.id];
+    await t.db.query(`UPDATE jobs SET status = 'done' WHERE customer_id = $1`, [A]); // only B's CRM job runs
+    await rt.close();
+    hubspot.faults.push({ kind: 'delay', ms: 1000, match: { method: 'PATCH' } });
+    rt = await startTestApp(t, { worker: true, env: env() });
+    await waitUntil(async () => hubspot.requests.some((r) => r.fault === 'delay'), 10_000, "B's CRM call to be in flight");
+    // Meanwhile one event proves u1 and b@example.com are the same person: B merges into A (the older).
+    expect((await rt.app.request('/api/events', appEventRequest({ id: 'link', type: 'user.activated', customer: { email: 'b@example.com', user_id: 'u1' } }))).status).toBe(200);
+    expect((await t.db.query<{ merged_into: string }>('SELECT merged_into FROM customers WHERE id = $1', [B])).rows[0]!.merged_into).toBe(A);
+    await settled(t.db);
+    const owners = (await t.db.query<{ customer_id: string }>(`SELECT customer_id FROM identities WHERE kind = 'hubspot_contact'`)).rows;
+    expect(owners.length).toBeGreaterThanOrEqual(1);
+    expect(owners.every((o) => o.customer_id === A)).toBe(true);
   });
 
   it('disabled connectors record effects as skipped', async () => {

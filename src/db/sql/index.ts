@@ -19,7 +19,7 @@ const NAMES = [
   'heartbeat',
   'insertApiKey',
   'insertBootstrapKey',
-  'insertIdentities',
+  'linkProviderIdentities',
   'listCustomerJobs',
   'listIdentities',
   'listTimeline',
