@@ -18,20 +18,6 @@ export const systemIds: Ids = {
   token: (bytes = 24) => randomBytes(bytes).toString('base64url'),
 };
 
-/** A clock that only moves when told; for tests. */
-export function manualClock(start: Date): Clock & { advance(ms: number): void; set(d: Date): void } {
-  let t = start.getTime();
-  return {
-    now: () => new Date(t),
-    advance: (ms) => {
-      t += ms;
-    },
-    set: (d) => {
-      t = d.getTime();
-    },
-  };
-}
-
 export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     if (signal?.aborted) return resolve();

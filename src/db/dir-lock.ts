@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { sleep } from '../clock.js';
 import { StartupError } from '../errors.js';
 
 /**
@@ -109,7 +110,6 @@ function readLock(lockPath: string): string | undefined {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Takes `<dataDir>/handoff.lock` exclusively (O_EXCL) or throws DatabaseInUseError. A lock left by a

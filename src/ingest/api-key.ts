@@ -18,10 +18,3 @@ export function bearerToken(header: string | undefined): string | undefined {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   return m?.[1];
 }
-
-export function parseScopes(raw: string): Scope[] {
-  const scopes = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  const bad = scopes.filter((s) => !ALL_SCOPES.includes(s as Scope));
-  if (bad.length) throw new Error(`unknown scope(s): ${bad.join(', ')} (known: ${ALL_SCOPES.join(', ')})`);
-  return scopes as Scope[];
-}

@@ -1,3 +1,3 @@
 export { verifyStripe, STRIPE_TOLERANCE_SECONDS } from './stripe.js';
 export { verifyStandardWebhook, type VerifiedMessage } from './standard-webhooks.js';
-export { hashApiKey, bearerToken, parseScopes, displayPrefix, KEY_PREFIX, ALL_SCOPES, type Scope } from './api-key.js';
+export { hashApiKey, bearerToken, displayPrefix, KEY_PREFIX, ALL_SCOPES, type Scope } from './api-key.js';
