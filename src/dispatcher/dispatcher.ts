@@ -42,6 +42,8 @@ export interface DispatcherOptions {
   /** Completions are written in batches; this bounds how long a finished job waits to be recorded. */
   flushMs?: number;
   heartbeatMs?: number;
+  /** How long stop() lets in-flight jobs run before aborting their provider calls. Default 20 s. */
+  stopGraceMs?: number;
 }
 
 /**
@@ -93,7 +95,11 @@ export class Dispatcher {
     this.running = false;
     this.wake();
     await this.loopDone;
+    // In-flight jobs get `stopGraceMs` to finish; then their provider calls are aborted (recorded as a
+    // retryable timeout), so a stop always completes before a supervisor's kill and loses no result.
+    const grace = setTimeout(() => this.hardStop.abort(), this.o.stopGraceMs ?? 20_000);
     await this.idle();
+    clearTimeout(grace);
     await this.flush();
     clearInterval(this.heartbeatTimer);
     await this.beating; // a beat in progress must not re-register us after we leave
