@@ -44,7 +44,8 @@ export async function lockOwners(tx: Queryable, ownerIds: string[]): Promise<Cus
 /**
  * Merges `others` into `survivor` (the oldest record): identities, timeline, jobs and inbox rows move;
  * the survivor keeps the most committed lifecycle and any open support need. The merged records stay
- * as tombstones pointing at the survivor, so old ids still resolve.
+ * as tombstones pointing at the survivor, so old ids still resolve. Returns the survivor as it must
+ * become; the caller writes it.
  */
 export async function mergeCustomers(
   tx: Queryable,
@@ -64,6 +65,6 @@ export async function mergeCustomers(
       support: merged.support === 'needs_support' || o.support === 'needs_support' ? 'needs_support' : 'none',
     };
   }
-  await tx.query(sql.updateCustomerState, [merged.id, merged.lifecycle, merged.support, merged.email, merged.name, at]);
+  // The survivor's row is written once, by the event's apply statement, from the returned values.
   return merged;
 }

@@ -95,8 +95,9 @@ export async function recordIn(tx: Queryable, event: DomainEvent, payload: unkno
   ): Promise<RecordResult> => {
     const { rows } = await tx.query<{ queued: number }>(sql.applyEvent, [
       customer?.id ?? null,
-      event.identities.email ?? null,
-      event.name ?? null,
+      // A merge's survivor may take the other record's email or name; otherwise these are the event's.
+      event.identities.email ?? customer?.email ?? null,
+      event.name ?? customer?.name ?? null,
       state?.lifecycle ?? customer?.lifecycle ?? 'lead',
       state?.support ?? customer?.support ?? 'none',
       now,

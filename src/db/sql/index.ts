@@ -32,7 +32,6 @@ const NAMES = [
   'moveTimeline',
   'resolveIdentities',
   'snapshotCustomers',
-  'updateCustomerState',
 ] as const;
 
 export type SqlName = (typeof NAMES)[number];
