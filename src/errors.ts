@@ -95,17 +95,24 @@ export class ProviderError extends HandoffError {
   readonly httpStatus?: number;
   readonly retryAfterMs?: number;
   readonly kind: 'http' | 'network' | 'timeout' | 'protocol';
+  /**
+   * Set when the failure belongs to the CONNECTOR, not to this job: `credentials` (401/403 from the
+   * provider's auth: pause the connector, keep its jobs, alert naming `variable`, resume after a probe)
+   * or `gone` (410 from an outbound endpoint: disable it and alert). The job itself is not charged.
+   */
+  readonly halt?: { reason: 'credentials' | 'gone'; variable: string };
   constructor(
     provider: string,
     kind: 'http' | 'network' | 'timeout' | 'protocol',
     message: string,
-    opts: { httpStatus?: number; retryAfterMs?: number; cause?: unknown } = {},
+    opts: { httpStatus?: number; retryAfterMs?: number; cause?: unknown; halt?: { reason: 'credentials' | 'gone'; variable: string } } = {},
   ) {
     super('provider_error', 502, message, { cause: opts.cause });
     this.provider = provider;
     this.kind = kind;
     this.httpStatus = opts.httpStatus;
     this.retryAfterMs = opts.retryAfterMs;
+    this.halt = opts.halt;
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ConnectorName } from '../connectors/types.js';
 import { ConfigError } from '../errors.js';
 
 /**
@@ -20,6 +21,23 @@ const INT4_MAX = 2_147_483_647;
 const int = (def: number, min = 0, max = INT4_MAX) => z.coerce.number().int().min(min).max(max).default(def);
 const absoluteUrl = z.string().url({ message: 'must be an absolute URL (http:// or https://)' });
 const url = () => absoluteUrl.optional();
+const RATE = /^\s*(\d+)\s*\/\s*(\d+)\s*(ms|s|m)\s*$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;
+/** "100/10s" → { tokens: 100, intervalMs: 10000 }. */
+const rate = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .transform((v, ctx) => {
+      const m = RATE.exec(v);
+      const tokens = m ? Number(m[1]) : 0;
+      const intervalMs = m ? Number(m[2]) * UNIT_MS[m[3] as keyof typeof UNIT_MS] : 0;
+      if (!m || tokens < 1 || intervalMs < 1 || tokens > INT4_MAX || intervalMs > INT4_MAX) {
+        ctx.addIssue({ code: 'custom', message: 'must look like 100/10s (calls per window; window in ms, s or m)' });
+        return z.NEVER;
+      }
+      return { tokens, intervalMs };
+    });
 const urlDefault = (def: string) => absoluteUrl.default(def);
 
 const EnvSchema = z.object({
@@ -47,6 +65,26 @@ const EnvSchema = z.object({
   ZENDESK_BASE_URL: optionalString.pipe(url()),
   ZENDESK_EMAIL: optionalString,
   ZENDESK_API_TOKEN: optionalString,
+  ZENDESK_WEBHOOK_SECRET: optionalString,
+
+  RESEND_API_KEY: optionalString,
+  RESEND_BASE_URL: urlDefault('https://api.resend.com'),
+  EMAIL_FROM: optionalString,
+  /** Folder with <template>.subject / .txt / .html files; default: the templates shipped in templates/email. */
+  EMAIL_TEMPLATES_DIR: optionalString,
+
+  OUTBOUND_WEBHOOK_URL: optionalString.pipe(url()),
+  OUTBOUND_WEBHOOK_SECRET: optionalString.pipe(z.string().startsWith('whsec_', 'must start with whsec_').optional()),
+
+  // Per-connector token buckets, "<calls>/<window>" (window: 500ms, 10s, 1m). Shared by every worker.
+  HUBSPOT_RATE_LIMIT: rate('100/10s'),
+  SLACK_RATE_LIMIT: rate('1/1s'),
+  RESEND_RATE_LIMIT: rate('2/1s'),
+  ZENDESK_RATE_LIMIT: rate('200/1m'),
+  OUTBOUND_WEBHOOK_RATE_LIMIT: rate('10/1s'),
+  /** Consecutive retryable failures that open a connector's circuit, and how long it stays open. */
+  CIRCUIT_FAILURE_THRESHOLD: int(5, 1),
+  CIRCUIT_COOLDOWN_MS: int(30_000, 100),
 
   HTTP_TIMEOUT_MS: int(10_000, 100),
   DISPATCH_CONCURRENCY: int(8, 1),
@@ -71,6 +109,11 @@ export const DEFAULT_HUBSPOT_LIFECYCLE_MAP: Readonly<Record<LifecycleState, stri
   churned: 'customer',
 });
 
+export interface RateLimit {
+  tokens: number;
+  intervalMs: number;
+}
+
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
   host: string;
@@ -86,6 +129,14 @@ export interface AppConfig {
   hubspot?: { accessToken: string; baseUrl: string; lifecycleMap: Record<LifecycleState, string>; stateProperty: string };
   slack?: { webhookUrl: string };
   zendesk?: { baseUrl: string; email: string; apiToken: string };
+  /** Verifies POST /api/webhooks/zendesk; independent of the API connector. */
+  zendeskWebhook: { secret?: string };
+  /** Resend. `templatesDir` undefined = the shipped templates. */
+  email?: { apiKey: string; baseUrl: string; from: string; templatesDir?: string };
+  /** The founder's own endpoint for signed lifecycle/support changes. */
+  outbound?: { url: string; secret: string };
+  rateLimits: Readonly<Record<ConnectorName, RateLimit>>;
+  circuit: { failureThreshold: number; cooldownMs: number };
   http: { timeoutMs: number };
   dispatcher: {
     concurrency: number;
@@ -144,6 +195,8 @@ function crossFieldProblems(env: Record<string, string | undefined>, problems: s
     ZENDESK_EMAIL: isSet(env.ZENDESK_EMAIL),
     ZENDESK_API_TOKEN: isSet(env.ZENDESK_API_TOKEN),
   });
+  group('Email (Resend)', { RESEND_API_KEY: isSet(env.RESEND_API_KEY), EMAIL_FROM: isSet(env.EMAIL_FROM) });
+  group('Outbound webhook', { OUTBOUND_WEBHOOK_URL: isSet(env.OUTBOUND_WEBHOOK_URL), OUTBOUND_WEBHOOK_SECRET: isSet(env.OUTBOUND_WEBHOOK_SECRET) });
 
   parseLifecycleMap(isSet(env.HUBSPOT_LIFECYCLE_MAP) ? env.HUBSPOT_LIFECYCLE_MAP.trim() : undefined, problems);
 
@@ -195,6 +248,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : undefined,
     slack: e.SLACK_WEBHOOK_URL ? { webhookUrl: e.SLACK_WEBHOOK_URL } : undefined,
     zendesk: zendeskOn ? { baseUrl: zendeskBase!.replace(/\/+$/, ''), email: e.ZENDESK_EMAIL!, apiToken: e.ZENDESK_API_TOKEN! } : undefined,
+    zendeskWebhook: { secret: e.ZENDESK_WEBHOOK_SECRET },
+    email:
+      e.RESEND_API_KEY && e.EMAIL_FROM
+        ? { apiKey: e.RESEND_API_KEY, baseUrl: e.RESEND_BASE_URL.replace(/\/+$/, ''), from: e.EMAIL_FROM, templatesDir: e.EMAIL_TEMPLATES_DIR }
+        : undefined,
+    outbound: e.OUTBOUND_WEBHOOK_URL && e.OUTBOUND_WEBHOOK_SECRET ? { url: e.OUTBOUND_WEBHOOK_URL, secret: e.OUTBOUND_WEBHOOK_SECRET } : undefined,
+    rateLimits: {
+      hubspot: e.HUBSPOT_RATE_LIMIT,
+      slack: e.SLACK_RATE_LIMIT,
+      email: e.RESEND_RATE_LIMIT,
+      zendesk: e.ZENDESK_RATE_LIMIT,
+      webhook: e.OUTBOUND_WEBHOOK_RATE_LIMIT,
+    },
+    circuit: { failureThreshold: e.CIRCUIT_FAILURE_THRESHOLD, cooldownMs: e.CIRCUIT_COOLDOWN_MS },
     http: { timeoutMs: e.HTTP_TIMEOUT_MS },
     dispatcher: {
       concurrency: e.DISPATCH_CONCURRENCY,

@@ -1,6 +1,8 @@
 import type { LifecycleState } from '../config/index.js';
 
-export type ConnectorName = 'hubspot' | 'slack';
+/** `email` is Resend; `webhook` is the founder's signed outbound endpoint (Standard Webhooks). */
+export type ConnectorName = 'hubspot' | 'slack' | 'zendesk' | 'email' | 'webhook';
+export const CONNECTOR_NAMES: readonly ConnectorName[] = ['hubspot', 'slack', 'zendesk', 'email', 'webhook'];
 
 /** The customer as it is NOW (effects re-check state when they run, not when they were queued). */
 export interface CustomerSnapshot {
@@ -23,7 +25,15 @@ export interface JobToRun {
 
 /** What a connector reports back. Provider ids in `identities` are linked to the customer. */
 export type ConnectorResult =
-  | { status: 'done'; result?: Record<string, unknown>; identities?: Record<string, string> }
+  | {
+      status: 'done';
+      result?: Record<string, unknown>;
+      identities?: Record<string, string>;
+      /** One line for the customer's timeline ("Zendesk ticket #42 created"); no message bodies. */
+      note?: string;
+      /** Facts handed to the job's follow-ups (payload.then), e.g. `{ticket_id: 42}`. */
+      facts?: Record<string, string | number | boolean | null>;
+    }
   | { status: 'skipped'; reason: string };
 
 /**

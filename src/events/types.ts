@@ -2,7 +2,7 @@
  * The domain event: what every sender's payload is turned into before it reaches the pipeline.
  * Pure data; built by events/{stripe,clerk,app}.ts from an already-verified payload.
  */
-export type Source = 'stripe' | 'clerk' | 'app' | 'zendesk';
+export type Source = 'stripe' | 'clerk' | 'app' | 'zendesk' | 'chatbot';
 
 /** The normalised meaning of an event. `null` kind = stored and acknowledged, no state change. */
 export type DomainEventKind =
@@ -21,7 +21,7 @@ export type DomainEventKind =
   | 'support.resolved';
 
 /** Identity kinds that link one customer across tools. Emails are normalised (trimmed, lower-case). */
-export type IdentityKind = 'email' | 'stripe_customer' | 'app_user' | 'clerk_user' | 'hubspot_contact' | 'zendesk_user';
+export type IdentityKind = 'email' | 'stripe_customer' | 'app_user' | 'clerk_user' | 'hubspot_contact' | 'zendesk_user' | 'zendesk_ticket';
 export type Identities = Partial<Record<IdentityKind, string>>;
 
 export interface DomainEvent {

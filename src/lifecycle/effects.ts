@@ -14,12 +14,38 @@ export interface JobSpec {
   kind: string;
   /** Derived from the cause (effect + source + event id): a retried webhook can never queue it twice. */
   idempotencyKey: string;
-  payload: { requires?: Requirement; [k: string]: unknown };
+  payload: JobPayload;
+}
+
+/**
+ * A job that can only be queued once another has succeeded (the confirmation email needs the ticket
+ * number). The dispatcher queues it in the same transaction that records the parent as done, with the
+ * parent's result facts merged into `payload.facts`. Its key is fixed at queue time, so it is queued once.
+ */
+export interface FollowUp {
+  connector: ConnectorName;
+  kind: string;
+  idempotencyKey: string;
+  payload: JobPayload;
+}
+
+export interface JobPayload {
+  requires?: Requirement;
+  facts?: DomainEvent['facts'];
+  then?: FollowUp[];
+  [k: string]: unknown;
 }
 
 const slack = (template: string, requires?: Requirement) => (e: DomainEvent) => ({
   connector: 'slack' as const,
   kind: 'notify',
+  payload: { template, facts: e.facts, ...(requires ? { requires } : {}) },
+});
+
+/** A customer email (Resend); templates live in templates/email/<template>.{subject,txt,html}. */
+const email = (template: string, requires?: Requirement) => (e: DomainEvent) => ({
+  connector: 'email' as const,
+  kind: 'send',
   payload: { template, facts: e.facts, ...(requires ? { requires } : {}) },
 });
 
@@ -30,6 +56,27 @@ const BUILDERS: Record<EffectName, (e: DomainEvent) => Omit<JobSpec, 'idempotenc
   slack_payment_failed: slack('payment_failed', { lifecycle: ['past_due'] }),
   slack_churned: slack('churned', { lifecycle: ['churned'] }),
   slack_refund: slack('refund'),
+  // One ticket per escalation (external_id = escalation id); the confirmation email follows once the ticket exists.
+  zendesk_ticket: (e) => ({
+    connector: 'zendesk',
+    kind: 'create_ticket',
+    payload: {
+      facts: e.facts,
+      requires: { support: ['needs_support'] },
+      then: [
+        {
+          connector: 'email',
+          kind: 'send',
+          idempotencyKey: `email_support_confirmation:${e.source}:${e.eventId}`,
+          payload: { template: 'support_confirmation', facts: e.facts },
+        },
+      ],
+    },
+  }),
+  // Dunning: only while the customer is still past due when the job runs (not after they have paid).
+  email_payment_failed: email('payment_failed', { lifecycle: ['past_due'] }),
+  // Only to a customer still on trial (a converted customer gets no "your trial ends" email).
+  email_trial_ending: email('trial_ending', { lifecycle: ['trial'] }),
 };
 
 /**
@@ -37,7 +84,7 @@ const BUILDERS: Record<EffectName, (e: DomainEvent) => Omit<JobSpec, 'idempotenc
  * its own incident. They are queued even when the event is stale (it arrived after a newer one); their
  * run-time requirement still decides (no payment alert for a customer who has paid since).
  */
-export const PER_EVENT_EFFECTS: ReadonlySet<EffectName> = new Set<EffectName>(['slack_payment_failed', 'slack_refund']);
+export const PER_EVENT_EFFECTS: ReadonlySet<EffectName> = new Set<EffectName>(['slack_payment_failed', 'slack_refund', 'email_payment_failed']);
 
 /** Pure: the outbox rows an applied rule queues for one event. */
 export function jobsFor(effects: readonly EffectName[], event: DomainEvent): JobSpec[] {

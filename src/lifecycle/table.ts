@@ -6,7 +6,15 @@ export type Support = 'none' | 'needs_support';
 export type FromState = LifecycleState | 'new';
 
 /** Named side effects; effects.ts says what each one sends and what it requires when it runs. */
-export type EffectName = 'crm_sync' | 'slack_new_paying' | 'slack_payment_failed' | 'slack_churned' | 'slack_refund';
+export type EffectName =
+  | 'crm_sync'
+  | 'slack_new_paying'
+  | 'slack_payment_failed'
+  | 'slack_churned'
+  | 'slack_refund'
+  | 'zendesk_ticket'
+  | 'email_payment_failed'
+  | 'email_trial_ending';
 
 export interface Rule {
   name: string;
@@ -46,14 +54,14 @@ export const STATE_TABLE: readonly Rule[] = [
     on: ['payment.failed'],
     from: ALL_BUT_CHURNED,
     to: 'past_due',
-    effects: ['crm_sync', 'slack_payment_failed'],
+    effects: ['crm_sync', 'slack_payment_failed', 'email_payment_failed'],
     why: 'a payment failed: one alert per Stripe event',
   },
   { name: 'past_due', on: ['subscription.past_due'], from: ALL_BUT_CHURNED, to: 'past_due', effects: ['crm_sync'], why: 'Stripe marks the subscription past due' },
   { name: 'churned', on: ['subscription.canceled'], from: ALL_BUT_CHURNED, to: 'churned', effects: ['crm_sync', 'slack_churned'], why: 'the subscription ended' },
-  { name: 'trial_ending', on: ['trial.will_end'], from: 'any', effects: [], why: 'recorded for the timeline (emails arrive with the support issue)' },
+  { name: 'trial_ending', on: ['trial.will_end'], from: 'any', effects: ['email_trial_ending'], why: 'the customer hears before the trial ends (only while still trialing)' },
   { name: 'refund', on: ['charge.refunded'], from: 'any', effects: ['slack_refund'], why: 'money went back; the founder hears once' },
-  { name: 'support_needed', on: ['support.escalation_requested'], from: 'any', support: 'needs_support', effects: ['crm_sync'], why: 'the customer asked for help' },
+  { name: 'support_needed', on: ['support.escalation_requested'], from: 'any', support: 'needs_support', effects: ['crm_sync', 'zendesk_ticket'], why: 'the customer asked for help: one ticket per escalation' },
   { name: 'support_resolved', on: ['support.resolved'], from: 'any', support: 'none', effects: ['crm_sync'], why: 'the request was resolved' },
 ];
 

@@ -31,7 +31,7 @@ const KINDS: DomainEventKind[] = [
   'support.escalation_requested',
   'support.resolved',
 ];
-const EFFECTS: EffectName[] = ['crm_sync', 'slack_new_paying', 'slack_payment_failed', 'slack_churned', 'slack_refund'];
+const EFFECTS: EffectName[] = ['crm_sync', 'slack_new_paying', 'slack_payment_failed', 'slack_churned', 'slack_refund', 'zendesk_ticket', 'email_payment_failed', 'email_trial_ending'];
 
 const fromsOf = (r: Rule): FromState[] => (r.from === 'any' ? FROM_STATES : [...r.from]);
 
@@ -207,6 +207,35 @@ describe('jobsFor', () => {
         idempotencyKey: 'slack_churned:stripe:evt_1',
       },
       { connector: 'slack', kind: 'notify', payload: { template: 'refund', facts: e.facts }, idempotencyKey: 'slack_refund:stripe:evt_1' },
+      {
+        connector: 'zendesk',
+        kind: 'create_ticket',
+        payload: {
+          facts: e.facts,
+          requires: { support: ['needs_support'] },
+          then: [
+            {
+              connector: 'email',
+              kind: 'send',
+              idempotencyKey: 'email_support_confirmation:stripe:evt_1',
+              payload: { template: 'support_confirmation', facts: e.facts },
+            },
+          ],
+        },
+        idempotencyKey: 'zendesk_ticket:stripe:evt_1',
+      },
+      {
+        connector: 'email',
+        kind: 'send',
+        payload: { template: 'payment_failed', facts: e.facts, requires: { lifecycle: ['past_due'] } },
+        idempotencyKey: 'email_payment_failed:stripe:evt_1',
+      },
+      {
+        connector: 'email',
+        kind: 'send',
+        payload: { template: 'trial_ending', facts: e.facts, requires: { lifecycle: ['trial'] } },
+        idempotencyKey: 'email_trial_ending:stripe:evt_1',
+      },
     ]);
     expect(new Set(jobs.map((j) => j.idempotencyKey)).size).toBe(jobs.length);
   });
