@@ -4,6 +4,7 @@ import type { Connector, ConnectorName, ConnectorResult, CustomerSnapshot, JobTo
 import { sql, type Database } from '../db/index.js';
 import { toStorable } from '../events/index.js';
 import { unmetRequirement, type Requirement } from '../lifecycle/index.js';
+import { followUpRows, type FollowUpRow } from './follow-ups.js';
 import type { Logger, Metrics } from '../monitor/index.js';
 import { decide, describeError } from './retry-policy.js';
 import { loadSnapshots } from './snapshot.js';
@@ -30,6 +31,9 @@ interface Finish {
   identities?: Record<string, string>;
   /** The attempt never reached the provider: don't count it. */
   uncount?: boolean;
+  /** Done only: the connector's timeline line and the follow-up jobs to queue with it. */
+  note?: string;
+  followUps?: FollowUpRow[];
 }
 
 export interface DispatcherOptions {
@@ -225,7 +229,15 @@ export class Dispatcher {
       else r = await connector.run(job, snapshot!, this.hardStop.signal);
       finish =
         r.status === 'done'
-          ? { ...base, customerId: snapshot!.id, status: 'done', result: r.result ?? {}, identities: r.identities }
+          ? {
+              ...base,
+              customerId: snapshot!.id,
+              status: 'done',
+              result: r.result ?? {},
+              identities: r.identities,
+              note: r.note,
+              followUps: followUpRows(job, snapshot!.id, r.facts, (name) => this.o.connectors.has(name)),
+            }
           : { ...base, status: 'skipped', result: { skipped: r.reason } };
     } catch (err) {
       const v = decide(err, row.attempts, Date.now() - new Date(row.created_at).getTime(), {
@@ -269,7 +281,8 @@ export class Dispatcher {
           left.push(f); // the database itself is failing: keep the rest for the next try
           continue;
         }
-        const bare: Finish = { ...f, result: null, identities: undefined, error: `${f.error ?? ''} (provider answer could not be stored)`.trim() };
+        // The follow-ups stay: the parent is done whether or not its answer could be stored.
+        const bare: Finish = { ...f, result: null, identities: undefined, note: undefined, error: `${f.error ?? ''} (provider answer could not be stored)`.trim() };
         if (!(await this.write([f])) && !(await this.write([bare]))) left.push(f);
       }
       if (left.length) {
@@ -286,11 +299,18 @@ export class Dispatcher {
     try {
       await this.o.db.transaction(async (tx) => {
         const rows = batch.map(({ id, status, result, error, delay_ms, uncount }) => toStorable({ id, status, result, error, delay_ms, uncount: uncount ?? false }));
-        await tx.query(sql.finishJobs, [this.workerId, JSON.stringify(rows)]);
-        for (const f of batch) {
+        const { rows: changed } = await tx.query<{ id: number }>(sql.finishJobs, [this.workerId, JSON.stringify(rows)]);
+        // Only completions this worker still owned count: a job whose lease was lost is someone else's now.
+        const applied = new Set(changed.map((r) => Number(r.id)));
+        const mine = batch.filter((f) => applied.has(f.id));
+        for (const f of mine) {
           const pairs = Object.entries(toStorable(f.identities ?? {}));
           if (pairs.length) await tx.query(sql.linkProviderIdentities, [pairs.map((p) => p[0]), pairs.map((p) => p[1]), f.customerId]);
         }
+        const notes = mine.filter((f) => f.note).map((f) => ({ job_id: f.id, customer_id: f.customerId, note: f.note!.slice(0, 500) }));
+        if (notes.length) await tx.query(sql.insertJobNotes, [JSON.stringify(toStorable(notes))]);
+        const followUps = mine.flatMap((f) => f.followUps ?? []);
+        if (followUps.length) await tx.query(sql.queueFollowUps, [JSON.stringify(toStorable(followUps)), this.o.config.maxAttempts]);
       });
       return true;
     } catch (err) {

@@ -1,4 +1,4 @@
 export { STATE_TABLE, LIFECYCLE_RANK, type Rule, type EffectName, type FromState, type Support } from './table.js';
 export { transition, mergeLifecycle, type CustomerState, type Decision } from './transition.js';
-export { jobsFor, unmetRequirement, PER_EVENT_EFFECTS, type JobSpec, type Requirement } from './effects.js';
+export { jobsFor, unmetRequirement, PER_EVENT_EFFECTS, type FollowUp, type JobPayload, type JobSpec, type Requirement } from './effects.js';
 export { renderStateTable } from './render.js';

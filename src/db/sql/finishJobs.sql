@@ -1,5 +1,6 @@
 -- Batch completion. Only rows still leased by this worker change: a job whose lease expired and was
--- re-claimed elsewhere is left to its new owner.
+-- re-claimed elsewhere is left to its new owner. Returns the ids that changed (their notes and follow-ups
+-- are written only for those).
 UPDATE jobs
 SET status = r.status,
     attempts = CASE WHEN r.uncount THEN GREATEST(jobs.attempts - 1, 0) ELSE jobs.attempts END,
@@ -12,3 +13,4 @@ SET status = r.status,
     finished_at = CASE WHEN r.status IN ('done', 'skipped', 'dead') THEN now() END
 FROM jsonb_to_recordset($2::jsonb) AS r(id bigint, status text, result jsonb, error text, delay_ms integer, uncount boolean)
 WHERE jobs.id = r.id AND jobs.locked_by = $1 AND jobs.status = 'running'
+RETURNING jobs.id

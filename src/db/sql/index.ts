@@ -19,6 +19,7 @@ const NAMES = [
   'heartbeat',
   'insertApiKey',
   'insertBootstrapKey',
+  'insertJobNotes',
   'linkProviderIdentities',
   'listCustomerJobs',
   'listIdentities',
@@ -30,6 +31,7 @@ const NAMES = [
   'moveInboxEvents',
   'moveJobs',
   'moveTimeline',
+  'queueFollowUps',
   'resolveIdentities',
   'snapshotCustomers',
 ] as const;
