@@ -87,6 +87,16 @@ export class StartupError extends Error {
 }
 
 /**
+ * A failure that belongs to the CONNECTOR, not to one job: the dispatcher stops calling the provider
+ * (its jobs wait, uncounted), records why in connector_state, and logs and alerts naming `variable`:
+ * - `credentials`: 401/403 from the provider's auth → paused; one probe job per CIRCUIT_COOLDOWN_MS
+ *   resumes delivery once the credential works again (replaced and the process restarted).
+ * - `quota`: a daily quota is spent (HubSpot 429 policyName DAILY) → paused until `until` (the reset).
+ * - `gone`: 410 from an outbound endpoint → disabled until the connector is reconfigured.
+ */
+export type ConnectorHalt = { reason: 'credentials' | 'gone'; variable: string } | { reason: 'quota'; until: Date; variable?: undefined };
+
+/**
  * A provider call failed. `retryable` and `retryAfterMs` are decided by the retry policy table
  * (dispatcher/retry-policy.ts) from the status or network error kind, never ad hoc in a connector.
  */
@@ -95,17 +105,13 @@ export class ProviderError extends HandoffError {
   readonly httpStatus?: number;
   readonly retryAfterMs?: number;
   readonly kind: 'http' | 'network' | 'timeout' | 'protocol';
-  /**
-   * Set when the failure belongs to the CONNECTOR, not to this job: `credentials` (401/403 from the
-   * provider's auth: pause the connector, keep its jobs, alert naming `variable`, resume after a probe)
-   * or `gone` (410 from an outbound endpoint: disable it and alert). The job itself is not charged.
-   */
-  readonly halt?: { reason: 'credentials' | 'gone'; variable: string };
+  /** Set when the failure belongs to the CONNECTOR, not to this job (see ConnectorHalt). */
+  readonly halt?: ConnectorHalt;
   constructor(
     provider: string,
     kind: 'http' | 'network' | 'timeout' | 'protocol',
     message: string,
-    opts: { httpStatus?: number; retryAfterMs?: number; cause?: unknown; halt?: { reason: 'credentials' | 'gone'; variable: string } } = {},
+    opts: { httpStatus?: number; retryAfterMs?: number; cause?: unknown; halt?: ConnectorHalt } = {},
   ) {
     super('provider_error', 502, message, { cause: opts.cause });
     this.provider = provider;

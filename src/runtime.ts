@@ -6,10 +6,10 @@ import type { AppConfig } from './config/index.js';
 import { StartupError } from './errors.js';
 import { createConnectors } from './connectors/index.js';
 import { migrate, openDatabase, sql, type Database } from './db/index.js';
-import { Dispatcher } from './dispatcher/index.js';
+import { connectorFingerprints, Dispatcher } from './dispatcher/index.js';
 import { createApp } from './http/index.js';
 import { ALL_SCOPES, displayPrefix, hashApiKey } from './ingest/index.js';
-import { createLogger, createMetrics, type Logger, type Metrics, type OutboxStats } from './monitor/index.js';
+import { createAlerting, createLogger, createMetrics, type Logger, type Metrics } from './monitor/index.js';
 
 export interface RuntimeOptions {
   web: boolean;
@@ -47,14 +47,6 @@ function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number, hostn
   });
 }
 
-async function outboxStats(db: Database): Promise<OutboxStats> {
-  const { rows } = await db.query<{ status: string; n: number; oldest_pending: Date | null }>(sql.countJobsByStatus);
-  return {
-    byStatus: Object.fromEntries(rows.map((r) => [r.status, r.n])),
-    oldestPending: rows.find((r) => r.status === 'pending')?.oldest_pending ?? null,
-  };
-}
-
 /**
  * Stores the bootstrap API key's hash (scopes: all), so one lookup path serves every key, and revokes
  * any earlier bootstrap key. A key revoked by hand stays revoked even if HANDOFF_API_KEY still names it.
@@ -72,7 +64,7 @@ export async function startRuntime(config: AppConfig, opts: RuntimeOptions): Pro
   const ids = opts.ids ?? systemIds;
   const logger = opts.logger ?? createLogger(config.logLevel);
   const db = opts.db ?? (await openDatabase(config, (err) => logger.warn({ err: err.message }, 'idle database connection failed')));
-  const metrics = createMetrics({ defaultMetrics: true, outbox: () => outboxStats(db) });
+  const metrics = createMetrics({ defaultMetrics: true, db, webhookWindowMs: config.alerts.webhookWindowMs });
   try {
     await migrate(db);
     if (config.bootstrapApiKey) await ensureBootstrapKey(db, config.bootstrapApiKey, ids);
@@ -83,8 +75,21 @@ export async function startRuntime(config: AppConfig, opts: RuntimeOptions): Pro
 
   const connectors = createConnectors(config);
   const dispatcher = opts.worker
-    ? new Dispatcher({ db, connectors, config: config.dispatcher, logger: logger.child({ role: 'dispatcher' }), metrics, ids })
+    ? new Dispatcher({
+        db,
+        connectors,
+        config: config.dispatcher,
+        logger: logger.child({ role: 'dispatcher' }),
+        metrics,
+        ids,
+        rateLimits: config.rateLimits,
+        circuit: config.circuit,
+        fingerprints: connectorFingerprints(config),
+      })
     : undefined;
+  // Alert rules run in every web and worker process: an advisory lock and a leader row let one evaluate
+  // at a time, and alerting survives the loss of any one process (a dead worker must still be noticed).
+  const alerting = opts.web || opts.worker ? createAlerting({ db, config, logger, metrics, ids, enabled: new Set(connectors.keys()) }) : undefined;
   const app = createApp({
     config,
     db,
@@ -110,9 +115,11 @@ export async function startRuntime(config: AppConfig, opts: RuntimeOptions): Pro
       url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
     }
     await dispatcher?.start();
+    await alerting?.start();
   } catch (err) {
     server?.close();
     await dispatcher?.stop().catch(() => undefined);
+    await alerting?.stop().catch(() => undefined);
     if (!opts.db) await db.close().catch(() => undefined);
     throw err;
   }
@@ -135,6 +142,7 @@ export async function startRuntime(config: AppConfig, opts: RuntimeOptions): Pro
             s.closeIdleConnections();
           });
         }
+        await alerting?.stop();
         await dispatcher?.stop();
         if (!opts.db) await db.close();
       })()),

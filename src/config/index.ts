@@ -39,6 +39,7 @@ const rate = (def: string) =>
       return { tokens, intervalMs };
     });
 const urlDefault = (def: string) => absoluteUrl.default(def);
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -76,6 +77,16 @@ const EnvSchema = z.object({
   OUTBOUND_WEBHOOK_URL: optionalString.pipe(url()),
   OUTBOUND_WEBHOOK_SECRET: optionalString.pipe(z.string().startsWith('whsec_', 'must start with whsec_').optional()),
 
+  // Chatbot action gateway (src/chatbot). An empty value means the default, never 0.
+  CHATBOT_CONFIDENCE_THRESHOLD: z.preprocess(blankToUndefined, z.coerce.number().min(0).max(1).default(0.7)),
+  /** Executed actions per customer per trailing hour; 0 sends every action to review. */
+  CHATBOT_ACTIONS_PER_HOUR: z.preprocess(blankToUndefined, int(5, 0, 10_000)),
+  /** OpenAI-compatible base URL (…/v1); unset = the built-in classifier only. */
+  CLASSIFIER_URL: optionalString.pipe(url()),
+  CLASSIFIER_API_KEY: optionalString,
+  CLASSIFIER_MODEL: optionalString.pipe(z.string().default('gpt-4o-mini')),
+  CLASSIFIER_TIMEOUT_MS: z.preprocess(blankToUndefined, int(3000, 100, 60_000)),
+
   // Per-connector token buckets, "<calls>/<window>" (window: 500ms, 10s, 1m). Shared by every worker.
   HUBSPOT_RATE_LIMIT: rate('100/10s'),
   SLACK_RATE_LIMIT: rate('1/1s'),
@@ -95,6 +106,31 @@ const EnvSchema = z.object({
   JOB_MAX_AGE_HOURS: z.coerce.number().positive().default(72),
   RETRY_BASE_MS: int(1000, 1),
   RETRY_MAX_MS: int(3_600_000, 1),
+
+  // Alert rules (src/monitor/alerts). 0 disables the evaluator (e.g. when Prometheus alerts instead).
+  ALERT_EVAL_INTERVAL_MS: int(30_000, 0),
+  /** A fraction (0.02) or a percentage ("2%"). */
+  ALERT_WEBHOOK_FAILURE_RATE: z
+    .string()
+    .default('0.02')
+    .transform((v, ctx) => {
+      const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(v);
+      const n = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
+      if (!(n >= 0 && n < 1)) {
+        ctx.addIssue({ code: 'custom', message: 'must be a fraction below 1 (0.02) or a percentage below 100 (2%)' });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  ALERT_WEBHOOK_WINDOW_MS: int(900_000, 1000),
+  ALERT_OLDEST_PENDING_MS: int(600_000, 1),
+  ALERT_TICKET_FAILURES: int(3, 1),
+  ALERT_PAYMENT_RECOVERY_MS: int(86_400_000, 1),
+  ALERT_SIGNUP_CRM_MS: int(600_000, 1),
+  UPTIME_URLS: csv.pipe(z.array(absoluteUrl)),
+  UPTIME_INTERVAL_MS: int(60_000, 10),
+  UPTIME_FAILURES: int(3, 1),
+  ALERT_EMAIL_TO: csv.pipe(z.array(z.string().regex(/^[^\s@,]+@[^\s@,]+$/, 'each address must look like name@example.com'))),
 });
 
 export type LifecycleState = 'lead' | 'trial' | 'paid' | 'past_due' | 'churned';
@@ -135,9 +171,28 @@ export interface AppConfig {
   email?: { apiKey: string; baseUrl: string; from: string; templatesDir?: string };
   /** The founder's own endpoint for signed lifecycle/support changes. */
   outbound?: { url: string; secret: string };
+  /** The chatbot gateway's rules; `classifier` set = the LLM classifier (falls back to the built-in one). */
+  chatbot: {
+    confidenceThreshold: number;
+    actionsPerHour: number;
+    classifier?: { url: string; apiKey?: string; model: string; timeoutMs: number };
+  };
   rateLimits: Readonly<Record<ConnectorName, RateLimit>>;
   circuit: { failureThreshold: number; cooldownMs: number };
   http: { timeoutMs: number };
+  /** Alert rules; thresholds in ms unless named otherwise. `evalIntervalMs` 0 = evaluator off. */
+  alerts: {
+    evalIntervalMs: number;
+    webhookFailureRate: number;
+    webhookWindowMs: number;
+    oldestPendingMs: number;
+    ticketFailures: number;
+    paymentRecoveryMs: number;
+    signupCrmMs: number;
+    uptime: { urls: string[]; intervalMs: number; failures: number };
+    /** Alert emails (through the email connector) go here; empty = Slack only. */
+    emailTo: string[];
+  };
   dispatcher: {
     concurrency: number;
     batchSize: number;
@@ -197,6 +252,7 @@ function crossFieldProblems(env: Record<string, string | undefined>, problems: s
   });
   group('Email (Resend)', { RESEND_API_KEY: isSet(env.RESEND_API_KEY), EMAIL_FROM: isSet(env.EMAIL_FROM) });
   group('Outbound webhook', { OUTBOUND_WEBHOOK_URL: isSet(env.OUTBOUND_WEBHOOK_URL), OUTBOUND_WEBHOOK_SECRET: isSet(env.OUTBOUND_WEBHOOK_SECRET) });
+  if (isSet(env.CLASSIFIER_API_KEY) && !isSet(env.CLASSIFIER_URL)) problems.push('CLASSIFIER_API_KEY is set without CLASSIFIER_URL: set the URL (or unset the key)');
 
   parseLifecycleMap(isSet(env.HUBSPOT_LIFECYCLE_MAP) ? env.HUBSPOT_LIFECYCLE_MAP.trim() : undefined, problems);
 
@@ -204,6 +260,10 @@ function crossFieldProblems(env: Record<string, string | undefined>, problems: s
     const stripeSecrets = (env.STRIPE_WEBHOOK_SECRET ?? '').split(',').filter((s) => s.trim() !== '');
     if (stripeSecrets.length === 0) problems.push('STRIPE_WEBHOOK_SECRET: required when NODE_ENV=production');
     if (!isSet(env.HANDOFF_ADMIN_TOKEN)) problems.push('HANDOFF_ADMIN_TOKEN: required when NODE_ENV=production');
+  }
+
+  if (isSet(env.ALERT_EMAIL_TO) && !(isSet(env.RESEND_API_KEY) && isSet(env.EMAIL_FROM))) {
+    problems.push('ALERT_EMAIL_TO needs the email connector: set RESEND_API_KEY and EMAIL_FROM (or unset ALERT_EMAIL_TO)');
   }
 
   // A lease that can expire during one provider call lets a second worker run the same job.
@@ -254,6 +314,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         ? { apiKey: e.RESEND_API_KEY, baseUrl: e.RESEND_BASE_URL.replace(/\/+$/, ''), from: e.EMAIL_FROM, templatesDir: e.EMAIL_TEMPLATES_DIR }
         : undefined,
     outbound: e.OUTBOUND_WEBHOOK_URL && e.OUTBOUND_WEBHOOK_SECRET ? { url: e.OUTBOUND_WEBHOOK_URL, secret: e.OUTBOUND_WEBHOOK_SECRET } : undefined,
+    chatbot: {
+      confidenceThreshold: e.CHATBOT_CONFIDENCE_THRESHOLD,
+      actionsPerHour: e.CHATBOT_ACTIONS_PER_HOUR,
+      classifier: e.CLASSIFIER_URL
+        ? { url: e.CLASSIFIER_URL.replace(/\/+$/, ''), apiKey: e.CLASSIFIER_API_KEY, model: e.CLASSIFIER_MODEL, timeoutMs: e.CLASSIFIER_TIMEOUT_MS }
+        : undefined,
+    },
     rateLimits: {
       hubspot: e.HUBSPOT_RATE_LIMIT,
       slack: e.SLACK_RATE_LIMIT,
@@ -263,6 +330,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     circuit: { failureThreshold: e.CIRCUIT_FAILURE_THRESHOLD, cooldownMs: e.CIRCUIT_COOLDOWN_MS },
     http: { timeoutMs: e.HTTP_TIMEOUT_MS },
+    alerts: {
+      evalIntervalMs: e.ALERT_EVAL_INTERVAL_MS,
+      webhookFailureRate: e.ALERT_WEBHOOK_FAILURE_RATE,
+      webhookWindowMs: e.ALERT_WEBHOOK_WINDOW_MS,
+      oldestPendingMs: e.ALERT_OLDEST_PENDING_MS,
+      ticketFailures: e.ALERT_TICKET_FAILURES,
+      paymentRecoveryMs: e.ALERT_PAYMENT_RECOVERY_MS,
+      signupCrmMs: e.ALERT_SIGNUP_CRM_MS,
+      uptime: { urls: e.UPTIME_URLS, intervalMs: e.UPTIME_INTERVAL_MS, failures: e.UPTIME_FAILURES },
+      emailTo: e.ALERT_EMAIL_TO,
+    },
     dispatcher: {
       concurrency: e.DISPATCH_CONCURRENCY,
       batchSize: e.DISPATCH_BATCH_SIZE,

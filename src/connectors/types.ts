@@ -43,5 +43,9 @@ export type ConnectorResult =
  */
 export interface Connector {
   readonly name: ConnectorName;
-  run(job: JobToRun, customer: CustomerSnapshot, signal: AbortSignal): Promise<ConnectorResult>;
+  /**
+   * `customer` is null only for jobs that belong to no customer (alert messages, queued with
+   * customer_id NULL by src/monitor/alerts): only Slack `notify` and email `send` with `payload.to` get those.
+   */
+  run(job: JobToRun, customer: CustomerSnapshot | null, signal: AbortSignal): Promise<ConnectorResult>;
 }

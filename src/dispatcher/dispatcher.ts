@@ -1,11 +1,15 @@
 import type { Ids } from '../clock.js';
-import type { AppConfig } from '../config/index.js';
+import type { AppConfig, RateLimit } from '../config/index.js';
+import { runMetered, type CallMeter } from '../connectors/meter.js';
 import type { Connector, ConnectorName, ConnectorResult, CustomerSnapshot, JobToRun } from '../connectors/types.js';
 import { sql, type Database } from '../db/index.js';
+import { ProviderError } from '../errors.js';
 import { toStorable } from '../events/index.js';
 import { unmetRequirement, type Requirement } from '../lifecycle/index.js';
 import { followUpRows, type FollowUpRow } from './follow-ups.js';
 import type { Logger, Metrics } from '../monitor/index.js';
+import type { CircuitConfig } from './circuit.js';
+import { ConnectorGate, type GateColumns } from './gate.js';
 import { decide, describeError } from './retry-policy.js';
 import { loadSnapshots } from './snapshot.js';
 
@@ -48,6 +52,12 @@ export interface DispatcherOptions {
   heartbeatMs?: number;
   /** How long stop() lets in-flight jobs run before aborting their provider calls. Default 20 s. */
   stopGraceMs?: number;
+  /** Per-connector pacing shared through the database (config.rateLimits); absent = not paced. */
+  rateLimits?: Partial<Record<ConnectorName, RateLimit>>;
+  /** Circuit breaker and pause cool-down (config.circuit); default 5 failures, 30 s. */
+  circuit?: CircuitConfig;
+  /** connectorFingerprints(config): a restart with another configuration clears a pause or disable. */
+  fingerprints?: ReadonlyMap<ConnectorName, string>;
 }
 
 /**
@@ -74,9 +84,12 @@ export class Dispatcher {
   private beating: Promise<void> = Promise.resolve();
   private readonly hardStop = new AbortController();
   private idleWaiters: Array<() => void> = [];
+  /** Pacing, circuits and pauses per connector (decided in the database, see gate.ts). */
+  private readonly gate: ConnectorGate;
 
   constructor(private readonly o: DispatcherOptions) {
     this.workerId = `dispatcher-${o.ids.uuid()}`;
+    this.gate = new ConnectorGate({ db: o.db, configured: o.connectors.keys(), rateLimits: o.rateLimits, circuit: o.circuit, fingerprints: o.fingerprints, logger: o.logger });
   }
 
   async start(): Promise<void> {
@@ -152,23 +165,28 @@ export class Dispatcher {
         });
       }
       // A full batch with slots still free: more is probably due, claim again now. Otherwise wait for a
-      // NOTIFY hint, a finishing job (frees a slot) or the poll interval.
+      // NOTIFY hint, a finishing job (frees a slot), a paced connector's next room or probe, or the poll interval.
       const limit = Math.min(free, batchSize);
       if (limit > 0 && claimed.length === limit && this.inFlight < concurrency) continue;
-      await this.waitForWake(pollMs);
+      await this.waitForWake(this.gate.sleepMs(pollMs));
     }
   }
 
   /**
-   * Claims up to `limit` due jobs (one statement, committed at once) and loads their customers' current
-   * state (one more). If the state cannot be read the batch goes straight back to the queue, uncounted:
-   * an effect never runs on a guess.
+   * Claims up to `limit` due jobs (one statement, committed at once: paced and gated per connector, see
+   * claimJobs.sql) and loads their customers' current state (one more). If the state cannot be read the
+   * batch goes straight back to the queue, uncounted: an effect never runs on a guess.
    */
   private async claim(limit: number): Promise<Array<[ClaimedRow, CustomerSnapshot | undefined]>> {
     const { leaseMs, pollMs } = this.o.config;
     let rows: ClaimedRow[];
     try {
-      rows = (await this.o.db.query<ClaimedRow>(sql.claimJobs, [this.workerId, leaseMs, limit])).rows;
+      await this.gate.prepare(); // first claim only: the connectors' state rows
+      const all = await this.o.db.query<ClaimedRow & GateColumns>(sql.claimJobs, [this.workerId, leaseMs, limit, this.gate.claimParam()]).catch((err: unknown) => {
+        this.gate.claimFailed();
+        throw err;
+      });
+      rows = this.gate.afterClaim(all.rows);
     } catch (err) {
       this.o.logger.error({ err: describeError(err) }, 'claim failed; retrying after the poll interval');
       return [];
@@ -180,6 +198,7 @@ export class Dispatcher {
     } catch (err) {
       this.o.logger.error({ err: describeError(err), jobs: rows.length }, 'loading customer state failed; the batch goes back to the queue');
       for (const r of rows) {
+        void this.gate.settle(r.connector, r.id, undefined, undefined, 0, false); // a probe among them proved nothing
         this.record({ id: r.id, customerId: r.customer_id, status: 'pending', result: null, error: 'could not load customer state', delay_ms: pollMs, uncount: true });
       }
       return [];
@@ -218,41 +237,55 @@ export class Dispatcher {
       payload: row.payload ?? {},
     };
     const base = { id: row.id, customerId: row.customer_id, result: null, error: null, delay_ms: 0 };
-    const started = performance.now();
     let finish: Finish;
+    const meter: CallMeter = { calls: 0 };
+    let answer: ConnectorResult | undefined;
+    let failure: unknown;
     try {
       const connector = this.o.connectors.get(row.connector);
-      const unmet = snapshot ? unmetRequirement(job.payload.requires as Requirement | undefined, snapshot) : 'customer record not found';
+      // A job with no customer (an alert message) runs with a null snapshot and no requirement check.
+      const unmet = snapshot ? unmetRequirement(job.payload.requires as Requirement | undefined, snapshot) : row.customer_id === null ? undefined : 'customer record not found';
       let r: ConnectorResult;
       if (!connector) r = { status: 'skipped', reason: `connector ${row.connector} is not configured` };
       else if (unmet) r = { status: 'skipped', reason: unmet };
-      else r = await connector.run(job, snapshot!, this.hardStop.signal);
+      else r = await runMetered(meter, () => connector.run(job, snapshot ?? null, this.hardStop.signal));
+      answer = r;
       finish =
         r.status === 'done'
           ? {
               ...base,
-              customerId: snapshot!.id,
+              customerId: snapshot?.id ?? row.customer_id,
               status: 'done',
               result: r.result ?? {},
               identities: r.identities,
               note: r.note,
-              followUps: followUpRows(job, snapshot!.id, r.facts, (name) => this.o.connectors.has(name)),
+              followUps: followUpRows(job, snapshot?.id ?? row.customer_id, r.facts, (name) => this.o.connectors.has(name)),
             }
           : { ...base, status: 'skipped', result: { skipped: r.reason } };
     } catch (err) {
-      const v = decide(err, row.attempts, Date.now() - new Date(row.created_at).getTime(), {
-        retryBaseMs: this.o.config.retryBaseMs,
-        retryMaxMs: this.o.config.retryMaxMs,
-        maxAttempts: row.max_attempts,
-        maxAgeMs: this.o.config.maxAgeMs,
-      });
-      finish = v.action === 'retry' ? { ...base, status: 'pending', error: v.error, delay_ms: v.delayMs } : { ...base, status: 'dead', error: v.error };
-      const log = v.action === 'dead' ? this.o.logger.error.bind(this.o.logger) : this.o.logger.warn.bind(this.o.logger);
-      log({ jobId: row.id, connector: row.connector, attempts: row.attempts, action: v.action, delayMs: finish.delay_ms, error: v.error }, 'job attempt failed');
+      failure = err;
+      const halt = err instanceof ProviderError ? err.halt : undefined;
+      if (halt) {
+        // The connector failed, not the job: it waits, uncounted, until its connector delivers again.
+        finish = { ...base, status: 'pending', error: describeError(err), uncount: true };
+        this.o.logger.warn({ jobId: row.id, connector: row.connector, action: 'wait', reason: halt.reason, variable: halt.variable }, 'job attempt failed: connector halted');
+      } else {
+        const v = decide(err, row.attempts, Date.now() - new Date(row.created_at).getTime(), {
+          retryBaseMs: this.o.config.retryBaseMs,
+          retryMaxMs: this.o.config.retryMaxMs,
+          maxAttempts: row.max_attempts,
+          maxAgeMs: this.o.config.maxAgeMs,
+        });
+        finish = v.action === 'retry' ? { ...base, status: 'pending', error: v.error, delay_ms: v.delayMs } : { ...base, status: 'dead', error: v.error };
+        const log = v.action === 'dead' ? this.o.logger.error.bind(this.o.logger) : this.o.logger.warn.bind(this.o.logger);
+        log({ jobId: row.id, connector: row.connector, attempts: row.attempts, action: v.action, delayMs: finish.delay_ms, error: v.error }, 'job attempt failed');
+      }
     }
-    this.o.metrics.jobSeconds.observe({ connector: row.connector }, (performance.now() - started) / 1000);
-    this.o.metrics.jobAttempts.inc({ connector: row.connector, result: finish.status === 'pending' ? 'retry' : finish.status });
-    if (finish.status !== 'pending') this.o.metrics.jobsFinished.inc({ connector: row.connector, status: finish.status });
+    // Before the result is recorded: a halted job must not be claimed again before its connector is paused.
+    await this.gate.settle(row.connector, row.id, answer, failure, meter.calls, this.hardStop.signal.aborted);
+    this.o.metrics.jobAttempts.inc({ connector: row.connector, outcome: finish.status === 'pending' ? 'retry' : finish.status });
+    // Sync lag: queued (= the event's received_at: same transaction) → effect confirmed. Alert jobs have no event.
+    if (finish.status === 'done' && row.customer_id !== null) this.o.metrics.syncLag.observe({ connector: row.connector }, (Date.now() - new Date(row.created_at).getTime()) / 1000);
     this.record(finish);
   }
 

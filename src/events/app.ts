@@ -54,6 +54,9 @@ export type AppEvent = z.output<typeof AppEventSchema>;
 const SUBJECT_MAX = 200;
 const PRIORITY_MAX = 50;
 const SHORT_MAX = 200;
+/** A ticket body; longer messages are cut (the full request stays in the inbox payload). */
+const MESSAGE_MAX = 10_000;
+const PLAN_MAX = 100;
 
 export function fromApp(body: unknown, now: Date = new Date()): DomainEvent {
   const parsed = AppEventSchema.safeParse(body);
@@ -83,8 +86,15 @@ function factsFor(e: AppEvent): DomainEvent['facts'] {
   const d = e.data ?? {};
   if (e.type === 'support.escalation_requested') {
     const facts: DomainEvent['facts'] = { escalation_id: short(d.escalation_id) ?? e.id };
-    if (typeof d.subject === 'string') facts.subject = d.subject.slice(0, SUBJECT_MAX);
-    if (typeof d.priority === 'string') facts.priority = d.priority.slice(0, PRIORITY_MAX);
+    if (typeof d.subject === 'string') facts.subject = cut(d.subject, SUBJECT_MAX);
+    if (typeof d.priority === 'string') facts.priority = cut(d.priority, PRIORITY_MAX);
+    // The customer's own words become the ticket body (the helpdesk connector); never logged.
+    const message = typeof d.message === 'string' ? cut(d.message.trim(), MESSAGE_MAX).trim() : '';
+    if (message) facts.message = message;
+    // Optional ticket context: the plan's name and monthly recurring revenue in major units (49.5).
+    const plan = short(d.plan);
+    if (plan !== undefined) facts.plan = plan.slice(0, PLAN_MAX);
+    if (typeof d.mrr === 'number' && Number.isFinite(d.mrr) && d.mrr >= 0) facts.mrr = d.mrr;
     return facts;
   }
   if (e.type === 'support.resolved') {
@@ -92,6 +102,12 @@ function factsFor(e: AppEvent): DomainEvent['facts'] {
     return id === undefined ? {} : { escalation_id: id };
   }
   return {};
+}
+
+/** The first `max` UTF-16 units, never ending in half of a surrogate pair (jsonb refuses those). */
+function cut(s: string, max: number): string {
+  const c = s.slice(0, max);
+  return /[\uD800-\uDBFF]$/.test(c) ? c.slice(0, -1) : c;
 }
 
 /** A non-empty string (or a finite number, as a string) of at most SHORT_MAX characters. */

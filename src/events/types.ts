@@ -18,7 +18,9 @@ export type DomainEventKind =
   | 'subscription.canceled' // subscription deleted | canceled | incomplete_expired
   | 'charge.refunded'
   | 'support.escalation_requested'
-  | 'support.resolved';
+  | 'support.resolved'
+  | 'crm.note_requested' // chatbot update_contact_note: one note property on the CRM contact
+  | 'customer.tagged'; // chatbot tag_customer: a tag in the timeline, no provider call
 
 /** Identity kinds that link one customer across tools. Emails are normalised (trimmed, lower-case). */
 export type IdentityKind = 'email' | 'stripe_customer' | 'app_user' | 'clerk_user' | 'hubspot_contact' | 'zendesk_user' | 'zendesk_ticket';

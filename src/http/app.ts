@@ -2,24 +2,39 @@ import { Hono } from 'hono';
 import { toHttp } from '../errors.js';
 import type { AppDeps, Env } from './context.js';
 import { limitBody, requestContext } from './middleware.js';
+import { httpMetrics } from '../monitor/index.js';
+import { alertRoutes } from './routes/alerts.js';
+import { adminRoutes } from './routes/admin.js';
+import { chatbotRoutes } from './routes/chatbot.js';
+import { connectorRoutes } from './routes/connectors.js';
 import { customerRoutes } from './routes/customers.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { dashboardRoutes } from '../dashboard/index.js';
+import { reviewRoutes } from './routes/review.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
-const POST_ONLY = ['/api/webhooks/stripe', '/api/webhooks/clerk', '/api/events'];
+const POST_ONLY = ['/api/webhooks/stripe', '/api/webhooks/clerk', '/api/webhooks/zendesk', '/api/events', '/api/chatbot/actions'];
 
 /** The Hono app: the public contract of DESIGN.md. Errors map to HTTP in ONE place (errors.ts). */
 export function createApp(deps: AppDeps) {
   const app = new Hono<Env>();
+  app.use('*', httpMetrics(deps.metrics));
   app.use('*', requestContext(deps));
   app.use('/api/webhooks/*', limitBody(deps.config.bodyLimitBytes));
   app.use('/api/events', limitBody(deps.config.bodyLimitBytes));
+  app.use('/api/chatbot/*', limitBody(deps.config.bodyLimitBytes));
 
   app.route('/api/webhooks', webhookRoutes(deps));
   app.route('/api/events', eventRoutes(deps));
   app.route('/api/customers', customerRoutes(deps));
+  app.route('/api/chatbot', chatbotRoutes(deps));
+  app.route('/api/review', reviewRoutes(deps));
+  app.route('/api/alerts', alertRoutes(deps));
+  app.route('/api/connectors', connectorRoutes(deps));
+  app.route('/api/admin', adminRoutes(deps));
   app.route('/', healthRoutes(deps));
+  app.route('/', dashboardRoutes(deps));
 
   for (const path of POST_ONLY) {
     app.all(path, (c) => {

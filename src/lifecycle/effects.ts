@@ -77,6 +77,8 @@ const BUILDERS: Record<EffectName, (e: DomainEvent) => Omit<JobSpec, 'idempotenc
   email_payment_failed: email('payment_failed', { lifecycle: ['past_due'] }),
   // Only to a customer still on trial (a converted customer gets no "your trial ends" email).
   email_trial_ending: email('trial_ending', { lifecycle: ['trial'] }),
+  // The chatbot's note (facts.note, ≤ 2000 chars): one HubSpot property on the contact, matched by email.
+  crm_note: (e) => ({ connector: 'hubspot', kind: 'update_note', payload: { note: e.facts.note ?? null } }),
 };
 
 /**

@@ -14,7 +14,8 @@ export type EffectName =
   | 'slack_refund'
   | 'zendesk_ticket'
   | 'email_payment_failed'
-  | 'email_trial_ending';
+  | 'email_trial_ending'
+  | 'crm_note';
 
 export interface Rule {
   name: string;
@@ -63,6 +64,8 @@ export const STATE_TABLE: readonly Rule[] = [
   { name: 'refund', on: ['charge.refunded'], from: 'any', effects: ['slack_refund'], why: 'money went back; the founder hears once' },
   { name: 'support_needed', on: ['support.escalation_requested'], from: 'any', support: 'needs_support', effects: ['crm_sync', 'zendesk_ticket'], why: 'the customer asked for help: one ticket per escalation' },
   { name: 'support_resolved', on: ['support.resolved'], from: 'any', support: 'none', effects: ['crm_sync'], why: 'the request was resolved' },
+  { name: 'crm_note', on: ['crm.note_requested'], from: 'any', effects: ['crm_note'], why: "the chatbot's one CRM write: a note property on the contact" },
+  { name: 'customer_tagged', on: ['customer.tagged'], from: 'any', effects: [], why: 'the chatbot tagged the customer: timeline only' },
 ];
 
 /** Merge precedence: the survivor of a merge keeps the most committed lifecycle of the two. */

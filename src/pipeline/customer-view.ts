@@ -8,10 +8,11 @@ const LIMIT = 500;
  * the transitions they caused (or why not) and the jobs they queued with each provider's answer.
  */
 export async function customerView(db: Queryable, c: CustomerRow) {
-  const [ids, tl, jobs] = await Promise.all([
+  const [ids, tl, jobs, evs] = await Promise.all([
     db.query<{ kind: string; value: string; created_at: Date }>(sql.listIdentities, [c.id]),
     db.query<Record<string, unknown>>(sql.listTimeline, [c.id, LIMIT]),
     db.query<Record<string, unknown>>(sql.listCustomerJobs, [c.id, LIMIT]),
+    db.query<Record<string, unknown>>(sql.listCustomerEvents, [c.id, LIMIT]),
   ]);
   const timeline = [
     // The queries return the newest rows first (so a long history keeps its latest part); show oldest first.
@@ -39,5 +40,16 @@ export async function customerView(db: Queryable, c: CustomerRow) {
     support: c.support,
     identities: ids.rows.map((i) => ({ kind: i.kind, value: i.value })),
     timeline,
+    // Every inbox event linked to the customer, oldest first, including those that left no timeline row
+    // (ignored without a rule): `handoff trace` hangs each event's transition and jobs under it.
+    events: evs.rows.reverse().map((e) => ({
+      at: e.received_at as Date,
+      occurredAt: e.occurred_at as Date,
+      source: e.source as string,
+      id: e.event_id as string,
+      type: e.type as string,
+      outcome: e.outcome as string,
+      reason: (e.outcome_reason as string | null) ?? null,
+    })),
   };
 }

@@ -3,8 +3,9 @@ import type { LifecycleState } from '../config/index.js';
 import type { ConnectorName } from '../connectors/types.js';
 import { sql, type Database, type Queryable } from '../db/index.js';
 import type { DomainEvent } from '../events/types.js';
-import { jobsFor, PER_EVENT_EFFECTS, transition, type FromState, type Support } from '../lifecycle/index.js';
+import { jobsFor, outboundChange, PER_EVENT_EFFECTS, transition, type FromState, type JobSpec, type Support } from '../lifecycle/index.js';
 import { identityPairs, lockOwners, mergeCustomers, type CustomerRow } from './customers.js';
+import { trackTicket } from './support.js';
 
 export interface RecordDeps {
   clock: Clock;
@@ -86,6 +87,9 @@ export async function recordIn(tx: Queryable, event: DomainEvent, payload: unkno
     isNew = true;
     customer = { id: deps.ids.uuid(), email: event.identities.email ?? null, name: event.name ?? null, lifecycle: 'lead', support: 'none', merged_into: null, created_at: now };
   }
+  // The outbound change message compares against the customer as it was before this event and its merges.
+  const prior = isNew ? undefined : owners[0];
+  const mergedIds = owners.slice(1).map((o) => o.id);
 
   const apply = async (
     outcome: Outcome,
@@ -93,13 +97,28 @@ export async function recordIn(tx: Queryable, event: DomainEvent, payload: unkno
     state: { lifecycle: LifecycleState; support: Support } | undefined,
     opts: { watermark: boolean; jobs?: ReturnType<typeof jobRows> },
   ): Promise<RecordResult> => {
+    const after = { lifecycle: state?.lifecycle ?? customer?.lifecycle ?? 'lead', support: state?.support ?? customer?.support ?? 'none' };
+    // A signed outbound message per lifecycle/support change or merge. Not queued at all when the webhook
+    // connector is off: a `skipped` row on every change would only bury the jobs that matter.
+    const change =
+      customer && deps.enabledConnectors.has('webhook')
+        ? outboundChange({
+            event,
+            // The email the customer row ends with (applyEvent keeps a stored email, else takes the event's).
+            customer: { id: customer.id, email: prior?.email ?? event.identities.email ?? customer.email ?? null },
+            before: prior ? { lifecycle: prior.lifecycle, support: prior.support } : null,
+            after,
+            rule: outcome === 'applied' ? reason : null,
+            merged: mergedIds,
+          })
+        : undefined;
     const { rows } = await tx.query<{ queued: number }>(sql.applyEvent, [
       customer?.id ?? null,
       // A merge's survivor may take the other record's email or name; otherwise these are the event's.
       event.identities.email ?? customer?.email ?? null,
       event.name ?? customer?.name ?? null,
-      state?.lifecycle ?? customer?.lifecycle ?? 'lead',
-      state?.support ?? customer?.support ?? 'none',
+      after.lifecycle,
+      after.support,
       now,
       isNew,
       kinds,
@@ -108,7 +127,7 @@ export async function recordIn(tx: Queryable, event: DomainEvent, payload: unkno
       event.watermark?.created ?? 0,
       event.eventId,
       JSON.stringify(timeline),
-      JSON.stringify(opts.jobs ?? []),
+      JSON.stringify([...(opts.jobs ?? []), ...specRows(change ? [change] : [], deps)]),
       deps.maxAttempts,
       inboxId,
       outcome,
@@ -127,6 +146,14 @@ export async function recordIn(tx: Queryable, event: DomainEvent, payload: unkno
     return apply('stale', reason, undefined, { watermark: false, jobs: jobRows(perEvent, event, deps) });
   }
 
+  // Helpdesk tickets (support.ts): track the ticket's status; hold a resolution while another ticket is open.
+  const held = await trackTicket(tx, event, isNew ? undefined : customer);
+  if (held) {
+    if (isNew) [customer, isNew] = [undefined, false]; // a helpdesk event never creates a customer
+    else if (customer) timeline.push(row('ignored', customer.lifecycle, customer.lifecycle, null, { reason: held, facts: timelineFacts(event.facts) }));
+    return apply('ignored', held, undefined, { watermark: true });
+  }
+
   if (!event.kind || !customer) {
     const reason = event.ignoredReason ?? (customer ? 'no rule' : 'no customer identity in the event');
     return apply('ignored', reason, undefined, { watermark: true });
@@ -142,14 +169,18 @@ export async function recordIn(tx: Queryable, event: DomainEvent, payload: unkno
   timeline.push(
     row(decision.changed ? 'transition' : 'event', from, decision.lifecycle, decision.rule, {
       support: customer.support === decision.support ? undefined : { from: customer.support, to: decision.support },
-      facts: event.facts,
+      facts: timelineFacts(event.facts),
     }),
   );
   return apply('applied', decision.rule, decision, { watermark: true, jobs: jobRows(decision.effects, event, deps) });
 }
 
 function jobRows(effects: Parameters<typeof jobsFor>[0], event: DomainEvent, deps: RecordDeps) {
-  return jobsFor(effects, event).map((s) => {
+  return specRows(jobsFor(effects, event), deps);
+}
+
+function specRows(specs: JobSpec[], deps: RecordDeps) {
+  return specs.map((s) => {
     const enabled = deps.enabledConnectors.has(s.connector);
     return {
       connector: s.connector,
@@ -164,4 +195,14 @@ function jobRows(effects: Parameters<typeof jobsFor>[0], event: DomainEvent, dep
 
 function row(kind: string, from: string | null, to: string | null, rule: string | null, detail: Record<string, unknown>): TimelineRow {
   return { kind, from_state: from, to_state: to, rule, detail };
+}
+
+/**
+ * Facts as the timeline shows them: a customer's message (an escalation's text) stays in the inbox payload
+ * and the job that needs it, not in every timeline read.
+ */
+function timelineFacts(facts: DomainEvent['facts']): DomainEvent['facts'] {
+  if (!('message' in facts)) return facts;
+  const { message: _message, ...rest } = facts;
+  return rest;
 }

@@ -4,7 +4,7 @@ import { createHubspotConnector, type Connector, type CustomerSnapshot, type Job
 import { contactProperties, existingIdFrom, stageToSend } from '../../src/connectors/hubspot/index.js';
 import { isRetryable } from '../../src/dispatcher/retry-policy.js';
 import { ProviderError } from '../../src/errors.js';
-import { HANDOFF_PROPERTIES } from '../emulators/hubspot.js';
+import { HANDOFF_PROPERTIES } from '../../src/sandbox/emulators/hubspot.js';
 import { HUBSPOT_TEST_TOKEN, startHubspotEmulator, type HubspotEmulator, type HubspotEmulatorOptions } from '../emulators/index.js';
 
 const job: JobToRun = { id: 1, connector: 'hubspot', kind: 'upsert_contact', idempotencyKey: 'hs:c1:1', attempts: 0, payload: {} };

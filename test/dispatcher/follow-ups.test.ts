@@ -14,7 +14,7 @@ import { jobs, settled, waitUntil } from '../support/wait.js';
 describe.each(DB_KINDS)('follow-up jobs and effect notes on %s', (kind) => {
   let t: TestDb;
   let dispatcher: Dispatcher | undefined;
-  const calls: Array<{ connector: string; job: JobToRun; customer: CustomerSnapshot }> = [];
+  const calls: Array<{ connector: string; job: JobToRun; customer: CustomerSnapshot | null }> = [];
 
   beforeAll(async () => {
     t = await createTestDb(kind);

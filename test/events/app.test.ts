@@ -75,6 +75,19 @@ describe('fromApp', () => {
     expect(res.facts).toEqual({ escalation_id: 'esc-9' });
   });
 
+  it('escalation message: trimmed, capped at 10,000 characters without splitting a surrogate pair; plan and mrr kept', () => {
+    const esc = (data: Record<string, unknown>) => fromApp({ id: 'm', type: 'support.escalation_requested', customer: { user_id: 'u' }, data }, now).facts;
+    expect(esc({ message: '  I cannot log in \n', plan: ' Pro ', mrr: 49.5 })).toEqual({ escalation_id: 'm', message: 'I cannot log in', plan: 'Pro', mrr: 49.5 });
+    const long = esc({ message: `${'a'.repeat(9_999)}😀tail` }).message as string;
+    expect(long).toBe('a'.repeat(9_999)); // the emoji would be cut in half: dropped whole
+    expect(long.isWellFormed()).toBe(true);
+    expect((esc({ message: 'b'.repeat(20_000) }).message as string).length).toBe(10_000);
+    expect(esc({ message: '   ', plan: { x: 1 }, mrr: -1 })).toEqual({ escalation_id: 'm' });
+    expect(esc({ message: 42, mrr: '49' })).toEqual({ escalation_id: 'm' });
+    // Subjects are cut the same way (a lone surrogate would make the jsonb write fail).
+    expect(esc({ subject: `${'s'.repeat(199)}😀` }).subject).toBe('s'.repeat(199));
+  });
+
   it('other types keep no data in facts', () => {
     expect(fromApp({ id: 't', type: 'trial.started', customer: { user_id: 'u' }, data: { plan: 'pro', n: 1 } }, now).facts).toEqual({});
   });

@@ -117,11 +117,11 @@ describe.each(DB_KINDS)('app events, Clerk and the customer API on %s', (kind) =
   it('/metrics exposes the ingest counters', async () => {
     await rt.app.request('/api/events', appEventRequest(signup('e7')));
     const text = await (await rt.app.request('/metrics')).text();
-    expect(text).toMatch(/handoff_events_received_total\{source="app",outcome="applied"\} \d+/);
+    expect(text).toMatch(/handoff_webhooks_total\{source="app",outcome="accepted"\} \d+/);
     // No connector is configured here: the CRM job is recorded as skipped, and the gauge read at scrape time says so.
-    expect(text).toMatch(/handoff_outbox_jobs\{status="skipped"\} 1/);
-    expect(text).toMatch(/handoff_outbox_jobs\{status="pending"\} 0/);
-    expect(text).toMatch(/handoff_outbox_oldest_pending_seconds \d/);
+    expect(text).toMatch(/handoff_jobs\{connector="hubspot",status="skipped"\} 1/);
+    expect(text).toMatch(/handoff_jobs\{connector="hubspot",status="pending"\} 0/);
+    expect(text).toMatch(/handoff_job_oldest_pending_seconds\{connector="hubspot"\} 0/);
   });
 });
 

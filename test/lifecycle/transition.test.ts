@@ -30,8 +30,10 @@ const KINDS: DomainEventKind[] = [
   'charge.refunded',
   'support.escalation_requested',
   'support.resolved',
+  'crm.note_requested',
+  'customer.tagged',
 ];
-const EFFECTS: EffectName[] = ['crm_sync', 'slack_new_paying', 'slack_payment_failed', 'slack_churned', 'slack_refund', 'zendesk_ticket', 'email_payment_failed', 'email_trial_ending'];
+const EFFECTS: EffectName[] = ['crm_sync', 'slack_new_paying', 'slack_payment_failed', 'slack_churned', 'slack_refund', 'zendesk_ticket', 'email_payment_failed', 'email_trial_ending', 'crm_note'];
 
 const fromsOf = (r: Rule): FromState[] => (r.from === 'any' ? FROM_STATES : [...r.from]);
 
@@ -236,6 +238,7 @@ describe('jobsFor', () => {
         payload: { template: 'trial_ending', facts: e.facts, requires: { lifecycle: ['trial'] } },
         idempotencyKey: 'email_trial_ending:stripe:evt_1',
       },
+      { connector: 'hubspot', kind: 'update_note', payload: { note: null }, idempotencyKey: 'crm_note:stripe:evt_1' },
     ]);
     expect(new Set(jobs.map((j) => j.idempotencyKey)).size).toBe(jobs.length);
   });

@@ -251,7 +251,7 @@ describe.each(DB_KINDS)('record() on %s', (kind) => {
       expect((await jobsOf(customerId!)).map((j) => j.idempotency_key)).not.toContain(`crm_sync:stripe:${failed.id}`);
       expect(await inbox('stripe', failed.id)).toMatchObject({ outcome: 'stale' });
       const stale = (await timelineOf(customerId!)).find((row) => row.kind === 'stale');
-      expect(stale?.detail).toMatchObject({ queued: ['slack_payment_failed'] });
+      expect(stale?.detail).toMatchObject({ queued: ['slack_payment_failed', 'email_payment_failed'] });
     });
 
     it('a payment failure delivered after the newer past_due it caused still alerts once', async () => {
@@ -359,6 +359,13 @@ describe.each(DB_KINDS)('record() on %s', (kind) => {
       expect(bJobs).toHaveLength(2);
       expect(bTimeline).toHaveLength(2);
 
+      // B also asked the chatbot for something.
+      await t.db.query(
+        `INSERT INTO chatbot_decisions (id, conversation_id, customer_id, action, message, classification, category, priority, decision, rule, reason)
+         VALUES ('d1', 'conv1', $1, 'tag_customer', 'tag me', '{}', 'general', 'normal', 'rejected', 'test', 'test')`,
+        [B],
+      );
+
       // One event names cus_1 (A) and b@x (B): they are one customer.
       const link = failedInvoice(T, { customer: 'cus_1', customer_email: 'B@x.com' });
       const rl = await recStripe(link);
@@ -378,6 +385,7 @@ describe.each(DB_KINDS)('record() on %s', (kind) => {
       expect(await jobsOf(B)).toEqual([]);
       expect(await timelineOf(B)).toEqual([]);
       expect((await jobsOf(A)).map((j) => j.id)).toEqual(expect.arrayContaining(bJobs));
+      expect((await t.db.query(`SELECT customer_id FROM chatbot_decisions WHERE id = 'd1'`)).rows).toEqual([{ customer_id: A }]);
       expect((await timelineOf(A)).map((r) => r.id)).toEqual(expect.arrayContaining(bTimeline));
       expect(await rows('SELECT id FROM inbox_events WHERE customer_id = $1', [B])).toEqual([]);
       expect((await inbox('app', 'b2')).customer_id).toBe(A);

@@ -12,7 +12,8 @@ describe('handoff migrate, web and worker as separate processes on PostgreSQL', 
   const procs: HandoffProcess[] = [];
   beforeAll(async () => {
     t = await createTestDb('postgres');
-    await t.db.exec('DROP TABLE timeline, jobs, inbox_events, identities, watermarks, customers, api_keys, workers, schema_migrations CASCADE');
+    // An empty database: `handoff migrate` must create every table itself.
+    await t.db.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
     hubspot = await startHubspotEmulator({ rateLimit: { max: 100_000, intervalMs: 10_000 } });
   });
   afterAll(async () => {

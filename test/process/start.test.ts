@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '../support/wait.js';
 import { spawnHandoff } from '../support/process.js';
 
 const dirs: string[] = [];
@@ -20,7 +21,9 @@ describe('handoff start (a real process on a real port)', () => {
     const p = spawnHandoff(['start'], { HANDOFF_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
     const [, url] = await p.waitFor(/listening on\s+(http:\/\/\S+)/);
     expect(p.stdout()).toContain(`embedded PGlite at ${dataDir}`);
-    expect(p.stdout()).toMatch(/connectors\s+none/);
+    // Zero-config quick start: every connector talks to a local sandbox emulator.
+    expect(p.stdout()).toMatch(/connectors\s+hubspot, zendesk, slack, email, webhook \(sandbox where not configured\)/);
+    const [, hubspotInspect] = await p.waitFor(/HubSpot\s+(http:\/\/127\.0\.0\.1:\d+\/_sandbox\/requests)/);
     const [, apiKey] = await p.waitFor(/app API key[^:]*:\s+(hk_\S+)/);
     const [, adminToken] = await p.waitFor(/admin token[^:]*:\s+(\S+)/);
 
@@ -35,9 +38,34 @@ describe('handoff start (a real process on a real port)', () => {
     expect(((await customer.json()) as { lifecycle: string }).lifecycle).toBe('lead');
     // The dispatcher runs in the same process and heartbeats.
     expect((await fetch(`${url}/api/ready`)).status).toBe(200);
+    // The signup reached the sandbox CRM: the founder can read what would have been sent.
+    const sent = await waitUntil(async () => {
+      const { requests } = (await (await fetch(hubspotInspect!)).json()) as { requests: Array<{ method: string; path: string; body: unknown }> };
+      return requests.find((r) => r.method === 'POST' && r.path.startsWith('/crm/v3/objects/contacts') && JSON.stringify(r.body).includes('founder@example.com'));
+    });
+    expect(sent).toBeTruthy();
 
     p.proc.kill('SIGTERM');
     expect(await p.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('--no-sandbox starts with no connectors; --sandbox is refused in production', async () => {
+    const off = spawnHandoff(['start', '--no-sandbox'], { HANDOFF_DATA_DIR: path.join(tmp(), 'data'), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+    await off.waitFor(/listening on/);
+    expect(off.stdout()).toMatch(/connectors\s+none/);
+    expect(off.stdout()).not.toContain('sandbox');
+    off.proc.kill('SIGTERM');
+    expect((await off.exited).code).toBe(0);
+
+    const prod = spawnHandoff(['start', '--sandbox'], {
+      NODE_ENV: 'production',
+      STRIPE_WEBHOOK_SECRET: 'whsec_prod_0123456789',
+      HANDOFF_ADMIN_TOKEN: 'admin-token-0123456789abcdef',
+      HANDOFF_DATA_DIR: tmp(),
+      PORT: '0',
+    });
+    expect((await prod.exited).code).toBe(1);
+    expect(prod.stderr()).toContain('--sandbox is refused when NODE_ENV=production');
   });
 
   it('exits non-zero with ONE message listing every configuration problem', async () => {

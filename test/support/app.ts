@@ -38,6 +38,10 @@ export function testConfig(env: Record<string, string | undefined> = {}): AppCon
     RETRY_BASE_MS: '20',
     RETRY_MAX_MS: '2000',
     HTTP_TIMEOUT_MS: '2000',
+    // Production paces Slack at 1/s and Resend at 2/s; tests of other features should not wait on that.
+    // Pacing has its own tests (test/dispatcher/rate-limit.test.ts), which set their limits.
+    SLACK_RATE_LIMIT: '1000/1s',
+    RESEND_RATE_LIMIT: '1000/1s',
     ...env,
   });
 }

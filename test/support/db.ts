@@ -52,7 +52,9 @@ export async function createTestDb(kind: DbKind): Promise<TestDb> {
 
 /** Empties every data table (between tests of one file); schema and migrations stay. */
 export async function truncateAll(db: Database): Promise<void> {
-  await db.exec(
-    'TRUNCATE timeline, jobs, inbox_events, identities, watermarks, customers, api_keys, workers RESTART IDENTITY CASCADE',
+  // Every table but the migration ledger, so a table added by a later migration is never forgotten.
+  const { rows } = await db.query<{ list: string | null }>(
+    `SELECT string_agg(quote_ident(tablename), ', ') AS list FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`,
   );
+  if (rows[0]?.list) await db.exec(`TRUNCATE ${rows[0].list} RESTART IDENTITY CASCADE`);
 }

@@ -28,7 +28,7 @@ export function spawnHandoff(args: string[], env: Record<string, string>): Hando
     stdout: () => out,
     stderr: () => err,
     exited,
-    waitFor(re, ms = 30_000) {
+    waitFor(re, ms = 120_000) {
       return new Promise((resolve, reject) => {
         const started = Date.now();
         const tick = setInterval(() => {

@@ -1,8 +1,9 @@
 import type { AppConfig } from '../../config/index.js';
 import { ProviderError } from '../../errors.js';
 import { providerFetch } from '../http.js';
+import { countProviderCall } from '../meter.js';
 import type { Connector, ConnectorResult, CustomerSnapshot, JobToRun } from '../types.js';
-import { contactProperties, customPropertyDefinitions, existingIdFrom, stageToSend } from './properties.js';
+import { contactProperties, customPropertyDefinitions, existingIdFrom, NOTE_PROPERTY, NOTE_PROPERTY_DEFINITION, stageToSend } from './properties.js';
 
 export {
   STAGE_ORDER,
@@ -72,6 +73,7 @@ interface CustomProperties {
  */
 export function createHubspotConnector(cfg: HubspotConfig, http: { timeoutMs: number }): Connector {
   const call = async (method: string, path: string, body: unknown, signal: AbortSignal, expect: number[] = []) => {
+    countProviderCall();
     const res = await providerFetch(
       'hubspot',
       `${cfg.baseUrl}${path}`,
@@ -81,7 +83,9 @@ export function createHubspotConnector(cfg: HubspotConfig, http: { timeoutMs: nu
         body: body ? JSON.stringify(body) : undefined,
       },
       { timeoutMs: http.timeoutMs, signal, expect },
-    );
+    ).catch((err: unknown) => {
+      throw withHalt(err);
+    });
     return { status: res.status, json: await readJson(res, method) };
   };
 
@@ -167,9 +171,64 @@ export function createHubspotConnector(cfg: HubspotConfig, http: { timeoutMs: nu
     return done(contact.id, false);
   }
 
+  /**
+   * Job kind `update_note` (the chatbot's update_contact_note): writes payload.note into NOTE_PROPERTY on
+   * the contact, by email; creates the contact (email + note) when HubSpot has none, like upsert does.
+   * The property is defined on first use (201 or 409: fine), remembered once that worked. Without the
+   * schema scope (403) an existing definition is looked up; if it is missing the job is skipped with the
+   * reason (grant crm.schemas.contacts.write or create the property). The note is never logged.
+   */
+  let noteDefined = false;
+  async function defineNoteProperty(signal: AbortSignal): Promise<string | undefined> {
+    try {
+      await call('POST', PROPERTIES, NOTE_PROPERTY_DEFINITION, signal, [409]);
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof ProviderError && err.httpStatus === 403)) throw err;
+      const res = await call('GET', `${PROPERTIES}/${NOTE_PROPERTY}`, undefined, signal, [403, 404]);
+      if (res.status === 200) return undefined;
+      return `contact property ${NOTE_PROPERTY} is missing and the token may not create it (HTTP 403, needs scope crm.schemas.contacts.write): create it in HubSpot or grant the scope`;
+    }
+  }
+
+  async function updateNote(job: JobToRun, email: string, signal: AbortSignal): Promise<ConnectorResult> {
+    const note = typeof job.payload.note === 'string' ? job.payload.note : '';
+    // An empty string would CLEAR the property in HubSpot.
+    if (note.trim() === '') return { status: 'skipped', reason: 'the job carries no note' };
+    if (!noteDefined) {
+      const missing = await defineNoteProperty(signal);
+      if (missing) return { status: 'skipped', reason: missing };
+      noteDefined = true;
+    }
+    const properties = { [NOTE_PROPERTY]: note };
+    const done = (contactId: string, created: boolean): ConnectorResult => ({
+      status: 'done',
+      identities: { hubspot_contact: contactId },
+      result: { contactId, created, property: NOTE_PROPERTY },
+      note: `HubSpot note updated (${NOTE_PROPERTY})`,
+    });
+    try {
+      const updated = await call('PATCH', `${CONTACTS}/${encodeURIComponent(email)}?idProperty=email`, { properties }, signal, [404]);
+      if (updated.status !== 404) return done(asContact(updated.json).id, false);
+      const created = await call('POST', CONTACTS, { properties: { email, ...properties } }, signal, [409]);
+      if (created.status !== 409) return done(asContact(created.json).id, true);
+      const id = existingIdFrom(created.json);
+      if (!id) throw new ProviderError('hubspot', 'http', 'hubspot POST → HTTP 409 without an "Existing ID"; retry will update by email', { httpStatus: 409 });
+      await call('PATCH', `${CONTACTS}/${id}`, { properties }, signal);
+      return done(id, false);
+    } catch (err) {
+      if (isMissingProperty(err)) noteDefined = false; // deleted under us: define it again on the next job
+      throw err;
+    }
+  }
+
   return {
     name: 'hubspot',
     async run(job: JobToRun, customer: CustomerSnapshot, signal: AbortSignal): Promise<ConnectorResult> {
+      if (job.kind === 'update_note') {
+        if (!customer.email) return { status: 'skipped', reason: 'customer has no email; HubSpot contacts are matched by email' };
+        return updateNote(job, customer.email, signal);
+      }
       if (job.kind !== 'upsert_contact') throw new Error(`hubspot connector: unknown job kind "${job.kind}" (expected upsert_contact)`);
       if (!customer.email) return { status: 'skipped', reason: 'customer has no email; HubSpot contacts are matched by email' };
       const custom = await ensureCustomProperties(signal);
@@ -181,6 +240,34 @@ export function createHubspotConnector(cfg: HubspotConfig, http: { timeoutMs: nu
       }
     },
   };
+}
+
+/**
+ * Failures that belong to the connector, not the job, get ProviderError.halt:
+ * - 401, and 403 (the schema-scope paths above catch their own 403 first): HUBSPOT_ACCESS_TOKEN is
+ *   invalid, revoked or lacks the contacts scopes → the dispatcher pauses HubSpot until a probe succeeds.
+ * - 429 with policyName DAILY (providerFetch keeps it as the message's "(DAILY)" tag): the account's
+ *   daily quota is spent → paused until Retry-After when HubSpot sends one, else the next midnight UTC.
+ *   HubSpot resets at midnight in the ACCOUNT's time zone, which the API does not tell; if the quota is
+ *   still spent then, the dispatcher probes hourly until it is back.
+ * TEN_SECONDLY_ROLLING 429s stay ordinary retryable failures.
+ */
+function withHalt(err: unknown, now = Date.now()): unknown {
+  if (!(err instanceof ProviderError) || err.kind !== 'http' || err.halt) return err;
+  const same = { httpStatus: err.httpStatus, retryAfterMs: err.retryAfterMs, cause: err };
+  if (err.httpStatus === 401 || err.httpStatus === 403) {
+    return new ProviderError('hubspot', 'http', err.message, { ...same, halt: { reason: 'credentials', variable: 'HUBSPOT_ACCESS_TOKEN' } });
+  }
+  if (err.httpStatus === 429 && / \(DAILY\)$/.test(err.message)) {
+    const until = new Date(err.retryAfterMs !== undefined ? now + err.retryAfterMs : nextMidnightUtc(now));
+    return new ProviderError('hubspot', 'http', err.message, { ...same, halt: { reason: 'quota', until } });
+  }
+  return err;
+}
+
+function nextMidnightUtc(now: number): number {
+  const d = new Date(now);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
 }
 
 /** HubSpot's 400 for a write naming a property the account does not have (message text, as summarised). */

@@ -20,6 +20,21 @@ export const STAGE_ORDER: readonly string[] = [
 /** Our own (custom) property for the support dimension; the lifecycle property name is configurable. */
 export const SUPPORT_PROPERTY = 'handoff_support';
 
+/**
+ * The ONE property the chatbot can write (job kind `update_note`, from update_contact_note): free text,
+ * created by the connector on first use. It is not part of customPropertyDefinitions, so contact upserts
+ * never create or need it.
+ */
+export const NOTE_PROPERTY = 'handoff_chatbot_note';
+export const NOTE_PROPERTY_DEFINITION = {
+  name: NOTE_PROPERTY,
+  label: 'Handoff chatbot note',
+  type: 'string',
+  fieldType: 'textarea',
+  groupName: 'contactinformation',
+  description: 'The latest note the support chatbot left through Handoff (update_contact_note)',
+} as const;
+
 /** Every value we write, in display order; `satisfies` makes a new state a compile error here. */
 const LIFECYCLE_VALUES = { lead: 0, trial: 1, paid: 2, past_due: 3, churned: 4 } as const satisfies Record<LifecycleState, number>;
 const SUPPORT_VALUES = { none: 0, needs_support: 1 } as const satisfies Record<CustomerSnapshot['support'], number>;

@@ -9,6 +9,8 @@ import type { CustomerSnapshot } from '../types.js';
  *   payment_failed       amount, currency, next_retry (ISO date or unix seconds; explicit null = no further retries)
  *   churned              plan, reason
  *   refund               amount, currency, full (boolean; Stripe's `refunded`)
+ *   alert_opened         title, summary, action, rule, incident_id, opened_at   (no customer: src/monitor/alerts)
+ *   alert_resolved       title, open_for, rule, incident_id, resolved_at
  * `amount` is in the currency's minor units (Stripe convention: 4900 USD → "49.00 USD"); a string
  * amount is shown as given. Aliases accepted for Stripe field names: amount_due / amount_paid /
  * amount_refunded, next_payment_attempt, refunded.
@@ -17,8 +19,11 @@ import type { CustomerSnapshot } from '../types.js';
  * Slack mrkdwn (&, <, >) and truncated, so a customer named "<!channel>" cannot ping a channel
  * or forge a link. Both `text` (the notification fallback) and blocks are mrkdwn in Slack.
  */
-export const TEMPLATES = ['new_paying_customer', 'payment_failed', 'churned', 'refund'] as const;
+export const TEMPLATES = ['new_paying_customer', 'payment_failed', 'churned', 'refund', 'alert_opened', 'alert_resolved'] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
+type AlertTemplate = 'alert_opened' | 'alert_resolved';
+/** Alert texts (summary, what to do) are longer than customer facts. */
+const ALERT_MAX = 1000;
 export type Facts = Record<string, unknown>;
 
 export interface SlackMessage {
@@ -34,9 +39,9 @@ export function escapeMrkdwn(value: string): string {
 }
 
 /** An outside value made safe for mrkdwn: stringified, whitespace-collapsed, truncated, escaped. */
-function safe(value: unknown): string {
+function safe(value: unknown, max = VALUE_MAX): string {
   const s = String(value).replace(/\s+/g, ' ').trim();
-  return escapeMrkdwn(s.length > VALUE_MAX ? `${s.slice(0, VALUE_MAX)}…` : s);
+  return escapeMrkdwn(s.length > max ? `${s.slice(0, max)}…` : s);
 }
 
 function fact(facts: Facts, ...names: string[]): unknown {
@@ -68,11 +73,11 @@ export function formatDate(value: unknown): string | undefined {
 }
 
 /** Who the message is about: email, else name, else our customer id. */
-function who(c: CustomerSnapshot): string {
-  return safe(c.email ?? c.name ?? `customer ${c.id}`);
+function who(c: CustomerSnapshot | null): string {
+  return c ? safe(c.email ?? c.name ?? `customer ${c.id}`) : 'an unknown customer';
 }
 
-function sentence(template: TemplateName, c: CustomerSnapshot, facts: Facts): string {
+function sentence(template: Exclude<TemplateName, AlertTemplate>, c: CustomerSnapshot | null, facts: Facts): string {
   const plan = fact(facts, 'plan');
   const planPart = plan != null && plan !== '' ? ` (plan ${safe(plan)})` : '';
   const amount = formatAmount(fact(facts, 'amount', 'amount_due', 'amount_paid', 'amount_refunded'), fact(facts, 'currency'));
@@ -96,7 +101,8 @@ function sentence(template: TemplateName, c: CustomerSnapshot, facts: Facts): st
   }
 }
 
-export function renderMessage(template: TemplateName, customer: CustomerSnapshot, facts: Facts): SlackMessage {
+export function renderMessage(template: TemplateName, customer: CustomerSnapshot | null, facts: Facts): SlackMessage {
+  if (template === 'alert_opened' || template === 'alert_resolved') return renderAlert(template, facts);
   const text = sentence(template, customer, facts);
   return {
     text,
@@ -104,8 +110,32 @@ export function renderMessage(template: TemplateName, customer: CustomerSnapshot
       { type: 'section', text: { type: 'mrkdwn', text } },
       {
         type: 'context',
-        elements: [{ type: 'mrkdwn', text: `Handoff · customer ${safe(customer.id)} · ${safe(customer.lifecycle)}` }],
+        elements: [{ type: 'mrkdwn', text: customer ? `Handoff · customer ${safe(customer.id)} · ${safe(customer.lifecycle)}` : 'Handoff' }],
       },
+    ],
+  };
+}
+
+/** One message when an incident opens (what is wrong, what to do), one when it resolves (how long it lasted). */
+function renderAlert(template: AlertTemplate, facts: Facts): SlackMessage {
+  const title = safe(fact(facts, 'title') ?? fact(facts, 'rule') ?? 'alert');
+  const ref = `Handoff alert · ${safe(fact(facts, 'rule') ?? 'unknown rule')}${fact(facts, 'incident_id') != null ? ` · incident ${safe(fact(facts, 'incident_id'))}` : ''}`;
+  if (template === 'alert_resolved') {
+    const openFor = fact(facts, 'open_for');
+    const text = `:white_check_mark: Resolved: ${title}${openFor != null ? ` (open for ${safe(openFor)})` : ''}`;
+    const at = formatDate(fact(facts, 'resolved_at'));
+    return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }, { type: 'context', elements: [{ type: 'mrkdwn', text: `${ref}${at ? ` · resolved ${at}` : ''}` }] }] };
+  }
+  const summary = fact(facts, 'summary');
+  const action = fact(facts, 'action');
+  const text = `:rotating_light: ${title}${summary != null && summary !== '' ? `: ${safe(summary, ALERT_MAX)}` : ''}`;
+  const at = formatDate(fact(facts, 'opened_at'));
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      ...(action != null && action !== '' ? [{ type: 'section', text: { type: 'mrkdwn', text: `*What to do:* ${safe(action, ALERT_MAX)}` } }] : []),
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `${ref}${at ? ` · opened ${at}` : ''}` }] },
     ],
   };
 }

@@ -11,8 +11,8 @@ export async function accept(c: Context<Env>, deps: AppDeps, event: DomainEvent,
   assertStorable(payload);
   assertSaneTime(event.occurredAt);
   const r = await record(deps.db, event, payload, deps.record);
-  deps.metrics.eventsReceived.inc({ source: event.source, outcome: r.duplicate ? 'duplicate' : (r.outcome ?? 'ignored') });
-  deps.metrics.ingestSeconds.observe({ source: event.source }, (performance.now() - started) / 1000);
+  // Outcomes and latency are counted by the http-metrics middleware; it only needs to learn "duplicate".
+  if (r.duplicate) deps.metrics.noteDuplicate(c.req.raw, event.source);
   c.get('log').info(
     { source: event.source, eventId: event.eventId, type: event.sourceType, duplicate: r.duplicate, outcome: r.outcome, customerId: r.customerId, jobs: r.jobsQueued },
     'event recorded',

@@ -1,8 +1,12 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { pendingMigrations } from '../../db/index.js';
 import { bearerToken } from '../../ingest/index.js';
 import { UnauthorizedError } from '../../errors.js';
 import type { AppDeps, Env } from '../context.js';
+
+const sameSecret = (given: string | undefined, expected: string): boolean =>
+  given !== undefined && timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
 
 /** Liveness, readiness and Prometheus metrics. */
 export function healthRoutes(deps: AppDeps) {
@@ -23,7 +27,10 @@ export function healthRoutes(deps: AppDeps) {
     return c.json({ status: ok ? 'ready' : 'not_ready', checks }, ok ? 200 : 503);
   });
   app.get('/metrics', async (c) => {
-    if (deps.config.metricsToken && bearerToken(c.req.header('authorization')) !== deps.config.metricsToken) throw new UnauthorizedError('metrics token required');
+    // Open unless METRICS_TOKEN is set; then `Authorization: Bearer <METRICS_TOKEN>`, compared in constant time.
+    if (deps.config.metricsToken && !sameSecret(bearerToken(c.req.header('authorization')), deps.config.metricsToken)) {
+      throw new UnauthorizedError('metrics token required: Authorization: Bearer <METRICS_TOKEN>');
+    }
     c.header('content-type', deps.metrics.registry.contentType);
     return c.body(await deps.metrics.registry.metrics());
   });

@@ -1,16 +1,15 @@
 import { Hono } from 'hono';
-import { BadRequestError, SignatureError } from '../../errors.js';
-import { fromClerk, fromStripe } from '../../events/index.js';
-import { verifyStandardWebhook, verifyStripe } from '../../ingest/index.js';
+import { BadRequestError } from '../../errors.js';
+import { fromClerk, fromStripe, fromZendesk } from '../../events/index.js';
+import { verifyStandardWebhook, verifyStripe, verifyZendesk } from '../../ingest/index.js';
 import type { AppDeps, Env } from '../context.js';
 import { accept } from './accept.js';
 
 /** Signed webhooks. Verification happens on the raw bytes BEFORE any parse or write. */
 export function webhookRoutes(deps: AppDeps) {
   const app = new Hono<Env>();
-  const rejected = (source: string, err: unknown) => {
-    if (err instanceof SignatureError) deps.metrics.webhooksRejected.inc({ source, reason: 'signature' });
-    else if (err instanceof BadRequestError) deps.metrics.webhooksRejected.inc({ source, reason: 'invalid' });
+  // Rejections are counted by outcome in the http-metrics middleware (handoff_webhooks_total).
+  const rejected = (_source: string, err: unknown): never => {
     throw err;
   };
 
@@ -41,6 +40,23 @@ export function webhookRoutes(deps: AppDeps) {
     } catch (err) {
       if (err instanceof SyntaxError) return rejected('clerk', new BadRequestError('body is not valid JSON'));
       return rejected('clerk', err);
+    }
+    return accept(c, deps, event, payload, started);
+  });
+
+  // Zendesk (event subscriptions and trigger bodies): base64 HMAC of timestamp + raw body, ±5 minutes.
+  app.post('/zendesk', async (c) => {
+    const started = performance.now();
+    const raw = Buffer.from(await c.req.arrayBuffer()).toString('utf8');
+    let event;
+    let payload: unknown;
+    try {
+      const delivery = verifyZendesk(raw, (n) => c.req.header(n), deps.config.zendeskWebhook.secret, deps.clock.now().getTime());
+      payload = delivery.payload;
+      event = fromZendesk(payload, delivery.signedAt);
+    } catch (err) {
+      if (err instanceof SyntaxError) return rejected('zendesk', new BadRequestError('body is not valid JSON'));
+      return rejected('zendesk', err);
     }
     return accept(c, deps, event, payload, started);
   });
