@@ -12,7 +12,7 @@
  * - Optional fields may be null (= absent); unknown top-level keys are dropped, not rejected.
  */
 import { z } from 'zod';
-import { fieldErrors, normaliseEmail, type FieldError } from '../events/index.js';
+import { EmailField, fieldErrors, type FieldError } from '../events/index.js';
 
 /** The only actions the bot can cause. Everything else is rejected (422) and counted. */
 export const ACTIONS = ['escalate_to_support', 'request_refund_review', 'update_contact_note', 'tag_customer'] as const;
@@ -29,18 +29,6 @@ export const MESSAGE_MAX = 50_000;
 export const NOTE_MAX = 2_000;
 const TAG = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 
-const Email = z
-  .string()
-  .max(320)
-  .transform((raw, ctx) => {
-    const e = normaliseEmail(raw);
-    if (e === undefined || !z.email().safeParse(e).success) {
-      ctx.addIssue({ code: 'custom', message: 'must be a valid email address' });
-      return z.NEVER;
-    }
-    return e;
-  });
-
 const Metadata = z
   .record(z.string(), z.unknown())
   .superRefine((m, ctx) => {
@@ -56,7 +44,7 @@ export const ActionRequestSchema = z.object({
   conversation_id: z.string().trim().min(1).max(200),
   customer: z
     .object({
-      email: Email.nullish(),
+      email: EmailField.nullish(),
       user_id: z.string().trim().min(1).max(200).nullish(),
     })
     .refine((c) => c.email != null || c.user_id != null, { message: 'customer.email or customer.user_id is required' }),

@@ -171,3 +171,19 @@ function redact(text: string, secrets: string[]): string {
   for (const s of secrets) out = out.split(s).join('[redacted]');
   return out;
 }
+
+/**
+ * A provider's JSON answer: null for an empty body; a body that is not JSON is the provider breaking its
+ * contract — a ProviderError 'protocol' (never retried), or null when `lenient` (the caller only wants hints
+ * from an error body).
+ */
+export async function readProviderJson(provider: string, res: Response, method: string, lenient = false): Promise<unknown> {
+  const text = await res.text();
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    if (lenient) return null;
+    throw new ProviderError(provider, 'protocol', `${provider} ${method} → HTTP ${res.status} with a body that is not JSON`);
+  }
+}

@@ -22,7 +22,8 @@ export const APP_EVENT_TYPES = [
   'support.resolved',
 ] as const satisfies readonly DomainEventKind[];
 
-const Email = z
+/** An email field of an API body: validated, trimmed and lower-cased (the chatbot gateway uses it too). */
+export const EmailField = z
   .string()
   .max(320)
   .transform((raw, ctx) => {
@@ -40,7 +41,7 @@ export const AppEventSchema = z.object({
   occurred_at: z.iso.datetime({ offset: true }).optional(),
   customer: z
     .object({
-      email: Email.optional(),
+      email: EmailField.optional(),
       user_id: z.string().trim().min(1).max(200).optional(),
       name: z.string().trim().max(200).optional(),
     })

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AppConfig } from '../../config/index.js';
 import { ConfigError, ProviderError } from '../../errors.js';
-import { parseRetryAfter, providerFetch } from '../http.js';
+import { parseRetryAfter, providerFetch, readProviderJson } from '../http.js';
 import type { Connector, ConnectorResult, CustomerSnapshot, JobToRun } from '../types.js';
 import { EMAIL_TEMPLATES, SHIPPED_TEMPLATES_DIR, loadTemplates, renderEmail, type EmailTemplateName, type Templates } from './templates.js';
 import { emailView, type EmailFacts } from './view.js';
@@ -79,7 +79,7 @@ export function createEmailConnector(cfg: EmailConfig, http: { timeoutMs: number
         },
         { timeoutMs: http.timeoutMs, signal, expect: [401, 403, 409] },
       );
-      const json = await readJson(res);
+      const json = await readProviderJson('email', res, 'POST /emails', true);
       if (!res.ok) throw resendError(res, json, cfg.apiKey); // 401, 403 or 409: the ones read here
       const id = (json as { id?: unknown } | null)?.id;
       if (typeof id !== 'string' || !id) {
@@ -121,16 +121,6 @@ function describe(name: string, message: unknown, apiKey: string): string {
   if (apiKey.length >= 4) msg = msg.split(apiKey).join('[redacted]');
   if (msg.length > 200) msg = `${msg.slice(0, 200)}…`;
   return `${name ? ` (${name})` : ''}${msg ? `: ${msg}` : ''}`;
-}
-
-async function readJson(res: Response): Promise<unknown> {
-  const text = await res.text();
-  if (!text) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { AppConfig } from '../../config/index.js';
 import { ProviderError } from '../../errors.js';
-import { providerFetch } from '../http.js';
+import { providerFetch, readProviderJson } from '../http.js';
 import { countProviderCall } from '../meter.js';
 import type { Connector, ConnectorResult, CustomerSnapshot, JobToRun } from '../types.js';
 import { contactProperties, customPropertyDefinitions, existingIdFrom, NOTE_PROPERTY, NOTE_PROPERTY_DEFINITION, stageToSend } from './properties.js';
@@ -86,7 +86,7 @@ export function createHubspotConnector(cfg: HubspotConfig, http: { timeoutMs: nu
     ).catch((err: unknown) => {
       throw withHalt(err);
     });
-    return { status: res.status, json: await readJson(res, method) };
+    return { status: res.status, json: await readProviderJson('hubspot', res, method) };
   };
 
   const definitions = customPropertyDefinitions(cfg.stateProperty);
@@ -273,16 +273,6 @@ function nextMidnightUtc(now: number): number {
 /** HubSpot's 400 for a write naming a property the account does not have (message text, as summarised). */
 function isMissingProperty(err: unknown): boolean {
   return err instanceof ProviderError && err.httpStatus === 400 && /PROPERTY_DOESNT_EXIST|does not exist/.test(err.message);
-}
-
-async function readJson(res: Response, method: string): Promise<unknown> {
-  const text = await res.text();
-  if (!text) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ProviderError('hubspot', 'protocol', `hubspot ${method} → HTTP ${res.status} with a body that is not JSON`);
-  }
 }
 
 /** A contact object as HubSpot returns it; anything else is a protocol error, not a crash. */

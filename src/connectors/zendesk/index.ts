@@ -1,6 +1,6 @@
 import type { AppConfig } from '../../config/index.js';
 import { ProviderError } from '../../errors.js';
-import { providerFetch } from '../http.js';
+import { providerFetch, readProviderJson } from '../http.js';
 import type { Connector, ConnectorResult, CustomerSnapshot, JobToRun } from '../types.js';
 import { creationKey, escalationFrom, followUpBody, newTicketBody, refTag, type Escalation } from './ticket.js';
 
@@ -61,7 +61,7 @@ export function createZendeskConnector(cfg: ZendeskConfig, http: { timeoutMs: nu
       },
       { timeoutMs: http.timeoutMs, signal, expect: opts.expect },
     );
-    return { status: res.status, lookup: res.headers.get('x-idempotency-lookup') ?? undefined, json: await readJson(res, method) };
+    return { status: res.status, lookup: res.headers.get('x-idempotency-lookup') ?? undefined, json: await readProviderJson('zendesk', res, method) };
   };
 
   async function lookUp(escalationId: string, signal: AbortSignal): Promise<Ticket[]> {
@@ -147,16 +147,6 @@ function withCredentialsHalt(err: unknown): unknown {
 
 function newest(tickets: Ticket[]): Ticket | undefined {
   return tickets.reduce<Ticket | undefined>((a, t) => (!a || t.id > a.id ? t : a), undefined);
-}
-
-async function readJson(res: Response, method: string): Promise<unknown> {
-  const text = await res.text();
-  if (!text) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ProviderError('zendesk', 'protocol', `zendesk ${method} → HTTP ${res.status} with a body that is not JSON`);
-  }
 }
 
 /** A ticket as Zendesk returns it; anything else is a protocol error, not a crash. */
