@@ -100,6 +100,19 @@ describe('email connector: send', () => {
     expect(emu.emails[0]!.html).toContain('<strong>ticket #42</strong>');
   });
 
+  it('an alert email (no customer) goes to payload.to only, escaped in HTML; without payload.to it is a bug, not a send', async () => {
+    const facts = { title: 'Dead-lettered jobs', summary: '1 job gave up: <slack> 1', action: 'handoff jobs retry --all-dead', rule: 'dead_letter', incident_id: 7, opened_at: '2026-11-27T10:00:00.000Z' };
+    const r = await email.run(send({ template: 'alert_opened', to: ['founder@acme.test'], facts }), null, signal);
+    expect(r).toMatchObject({ status: 'done', note: 'Email "[Handoff alert] Dead-lettered jobs" sent' });
+    expect(emu.emails[0]!.to).toEqual(['founder@acme.test']);
+    expect(emu.emails[0]!.text).toContain('What to do: handoff jobs retry --all-dead');
+    expect(emu.emails[0]!.html).toContain('1 job gave up: &lt;slack&gt; 1');
+    await expect(email.run(send({ template: 'alert_resolved', facts }), null, signal)).rejects.toThrow(/needs payload.to/);
+    // A customer email never goes to payload.to.
+    await email.run(send({ template: 'trial_ending', to: ['attacker@evil.test'], facts: { trial_end: '2026-12-01T00:00:00Z' } }), customer(), signal);
+    expect(emu.emails[1]!.to).toEqual(['ada@example.com']);
+  });
+
   it('support_confirmation is skipped when the message only joined an open ticket (one confirmation per ticket)', async () => {
     const facts = { escalation_id: 'esc_9', ticket_id: 42, ticket_action: 'commented' };
     const r = await email.run(send({ template: 'support_confirmation', facts }), customer({ support: 'needs_support' }), signal);
@@ -229,7 +242,7 @@ describe('email templates', () => {
   it('the shipped folder is the package root templates/email, with all three parts of each template', () => {
     expect(SHIPPED_TEMPLATES_DIR.replace(/[\\/]+$/, '')).toBe(path.resolve(import.meta.dirname, '../../templates/email'));
     expect(readdirSync(SHIPPED_TEMPLATES_DIR).sort()).toEqual(
-      ['payment_failed', 'support_confirmation', 'trial_ending'].flatMap((t) => [`${t}.html`, `${t}.subject`, `${t}.txt`]).sort(),
+      ['payment_failed', 'support_confirmation', 'trial_ending', 'alert_opened', 'alert_resolved'].flatMap((t) => [`${t}.html`, `${t}.subject`, `${t}.txt`]).sort(),
     );
   });
 

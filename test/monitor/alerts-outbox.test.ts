@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHubspotEmulator, startSlackEmulator, startZendeskEmulator, type HubspotEmulator, type SlackEmulator, type ZendeskEmulator } from '../emulators/index.js';
+import { startHubspotEmulator, startResendEmulator, startSlackEmulator, startZendeskEmulator, type HubspotEmulator, type SlackEmulator, type ZendeskEmulator } from '../emulators/index.js';
 import { adminHeaders, appEventRequest, startTestApp, stripeRequest, type TestApp } from '../support/app.js';
 import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
 import { stripeEvent } from '../support/stripe-fixtures.js';
@@ -43,6 +43,35 @@ describe.each(DB_KINDS)('outbox alert rules on %s', (kind) => {
     });
   const hubspotEnv = () => ({ HUBSPOT_ACCESS_TOKEN: hubspot.token, HUBSPOT_BASE_URL: hubspot.url });
   const signup = (id: string, email: string) => appEventRequest({ id, type: 'user.signed_up', customer: { email, name: 'Ada' } });
+
+  it('with ALERT_EMAIL_TO and the email connector, the founder also gets one email when it opens and one when it resolves', async () => {
+    const resend = await startResendEmulator();
+    try {
+      rt = await start({ RESEND_API_KEY: resend.apiKey, RESEND_BASE_URL: resend.url, EMAIL_FROM: 'Acme <alerts@acme.test>', ALERT_EMAIL_TO: 'founder@acme.test,ops@acme.test' });
+      slack.faults.push({ status: 400 }); // the payment alert dies: a dead letter
+      const evt = stripeEvent('invoice.payment_failed', 'invoice', { id: 'in_mail', customer: 'cus_mail', customer_email: 'mail@example.com', amount_due: 4900, currency: 'usd', subscription: null, parent: null });
+      expect((await rt.app.request('/api/webhooks/stripe', stripeRequest(evt))).status).toBe(200);
+      await waitForAlert(slack, 'Dead-lettered jobs', { opened: 1, resolved: 0 });
+      const founder = () => resend.emails.filter((e) => e.to.join() === 'founder@acme.test,ops@acme.test');
+      await waitUntil(async () => founder().length === 1);
+      expect(founder()[0]!.subject).toBe('[Handoff alert] Dead-lettered jobs');
+      expect(founder()[0]!.text).toContain('What to do:');
+      expect(founder()[0]!.text).toContain('handoff jobs retry --all-dead');
+
+      expect((await rt.app.request('/api/admin/jobs/retry-dead', { method: 'POST', headers: adminHeaders })).status).toBe(200);
+      await waitForAlert(slack, 'Dead-lettered jobs', { opened: 1, resolved: 1 });
+      await waitUntil(async () => founder().length === 2);
+      expect(founder()[1]!.subject).toBe('[Handoff resolved] Dead-lettered jobs');
+      await evaluations(rt, 2);
+      expect(founder()).toHaveLength(2);
+      // The customer's own dunning email went to the customer, not to the founder.
+      expect(resend.emails.filter((e) => e.to.join() === 'mail@example.com')).toHaveLength(1);
+    } finally {
+      await rt?.close();
+      rt = undefined;
+      await resend.close();
+    }
+  });
 
   it('a dead letter opens one alert; retrying it resolves it: one message each, none in between', async () => {
     rt = await start({});

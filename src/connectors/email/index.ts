@@ -3,7 +3,7 @@ import type { AppConfig } from '../../config/index.js';
 import { ConfigError, ProviderError } from '../../errors.js';
 import { parseRetryAfter, providerFetch, readProviderJson } from '../http.js';
 import type { Connector, ConnectorResult, CustomerSnapshot, JobToRun } from '../types.js';
-import { EMAIL_TEMPLATES, SHIPPED_TEMPLATES_DIR, loadTemplates, renderEmail, type EmailTemplateName, type Templates } from './templates.js';
+import { EMAIL_TEMPLATES, FOUNDER_TEMPLATES, SHIPPED_TEMPLATES_DIR, loadTemplates, renderEmail, type EmailTemplateName, type Templates } from './templates.js';
 import { emailView, type EmailFacts } from './view.js';
 
 export { EMAIL_TEMPLATES, SHIPPED_TEMPLATES_DIR, loadTemplates, renderEmail } from './templates.js';
@@ -22,7 +22,8 @@ const FROM = /^(?:[^<>]*<[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^
  * `{template, facts, requires?}`; `requires` is checked by the dispatcher before this runs (no dunning
  * email to a customer who has paid since), so a job that reaches `run` is still true.
  *
- * - Recipient: the customer's CURRENT email; none → skipped ("customer has no email address").
+ * - Recipient: the customer's CURRENT email; none → skipped ("customer has no email address"). Alert emails
+ *   (alert_opened / alert_resolved, queued by the alert rules with no customer) go to payload.to only.
  * - At most once per cause: `Idempotency-Key` = the job's idempotency key (derived from the cause), so a
  *   retry after a lost answer is answered by Resend with the first email's id instead of sending again
  *   (Resend keeps keys 24 h). A key that is not a plain ASCII header value of ≤256 chars is replaced by a
@@ -52,10 +53,13 @@ export function createEmailConnector(cfg: EmailConfig, http: { timeoutMs: number
   if (problems.length) throw new ConfigError(problems);
   return {
     name: 'email',
-    async run(job: JobToRun, customer: CustomerSnapshot, signal: AbortSignal): Promise<ConnectorResult> {
+    async run(job: JobToRun, customer: CustomerSnapshot | null, signal: AbortSignal): Promise<ConnectorResult> {
       if (job.kind !== 'send') throw new Error(`email connector: unknown job kind "${job.kind}" (expected send)`);
-      const { template, facts } = parsePayload(job.payload);
-      if (!customer.email) return { status: 'skipped', reason: 'customer has no email address' };
+      const { template, facts, to: founder } = parsePayload(job.payload);
+      // A founder email (alert) goes to payload.to and never to a customer; a customer email needs one.
+      const to = FOUNDER_TEMPLATES.has(template) ? founder : customer?.email ? [customer.email] : [];
+      if (FOUNDER_TEMPLATES.has(template) && to.length === 0) throw new Error(`email connector: ${template} needs payload.to (the founder's addresses)`);
+      if (to.length === 0) return { status: 'skipped', reason: 'customer has no email address' };
       // One confirmation per ticket: a later message in the same conversation only joined the open ticket.
       if (template === 'support_confirmation' && facts.ticket_action === 'commented') {
         return { status: 'skipped', reason: `ticket #${String(facts.ticket_id)} already existed: the customer was confirmed when it was opened` };
@@ -75,7 +79,7 @@ export function createEmailConnector(cfg: EmailConfig, http: { timeoutMs: number
             accept: 'application/json',
             'idempotency-key': headerKey(job.idempotencyKey),
           },
-          body: JSON.stringify({ from: cfg.from, to: [customer.email], subject: email.subject, text: email.text, html: email.html }),
+          body: JSON.stringify({ from: cfg.from, to, subject: email.subject, text: email.text, html: email.html }),
         },
         { timeoutMs: http.timeoutMs, signal, expect: [401, 403, 409] },
       );
@@ -132,7 +136,7 @@ export function headerKey(key: string): string {
   return `h_${createHash('sha256').update(key).digest('hex')}`;
 }
 
-function parsePayload(payload: Record<string, unknown>): { template: EmailTemplateName; facts: EmailFacts } {
+function parsePayload(payload: Record<string, unknown>): { template: EmailTemplateName; facts: EmailFacts; to: string[] } {
   const template = payload.template;
   if (typeof template !== 'string' || !(EMAIL_TEMPLATES as readonly string[]).includes(template)) {
     throw new Error(`email connector: payload.template must be one of ${EMAIL_TEMPLATES.join(', ')} (got ${JSON.stringify(template)})`);
@@ -141,5 +145,9 @@ function parsePayload(payload: Record<string, unknown>): { template: EmailTempla
   if (facts !== undefined && (facts === null || typeof facts !== 'object' || Array.isArray(facts))) {
     throw new Error('email connector: payload.facts must be an object');
   }
-  return { template: template as EmailTemplateName, facts: (facts ?? {}) as EmailFacts };
+  const to = payload.to;
+  if (to !== undefined && (!Array.isArray(to) || !to.every((a) => typeof a === 'string' && a.includes('@')))) {
+    throw new Error('email connector: payload.to must be a list of addresses');
+  }
+  return { template: template as EmailTemplateName, facts: (facts ?? {}) as EmailFacts, to: (to ?? []) as string[] };
 }

@@ -18,7 +18,9 @@ import type { EmailView } from './view.js';
  *   parts are plain text and are not. `{{{value}}}` opts out of escaping: the shipped templates never use it.
  * - The rendered subject is one line (whitespace collapsed), at most SUBJECT_MAX characters.
  */
-export const EMAIL_TEMPLATES = ['payment_failed', 'trial_ending', 'support_confirmation'] as const;
+export const EMAIL_TEMPLATES = ['payment_failed', 'trial_ending', 'support_confirmation', 'alert_opened', 'alert_resolved'] as const;
+/** Templates for the founder (alert rules), sent to payload.to and never to a customer. */
+export const FOUNDER_TEMPLATES: ReadonlySet<string> = new Set(['alert_opened', 'alert_resolved']);
 export type EmailTemplateName = (typeof EMAIL_TEMPLATES)[number];
 const PARTS = ['subject', 'txt', 'html'] as const;
 const SUBJECT_MAX = 200;

@@ -39,6 +39,15 @@ export interface EmailView {
   ticket_id?: string;
   subject?: string;
   escalation_id?: string;
+  /** Alert emails (to the founder): what opened or resolved, and what to do. */
+  title?: string;
+  summary?: string;
+  action?: string;
+  rule?: string;
+  incident_id?: string;
+  opened_at?: string;
+  resolved_at?: string;
+  open_for?: string;
 }
 
 export const VIEW_KEYS = [
@@ -55,6 +64,14 @@ export const VIEW_KEYS = [
   'ticket_id',
   'subject',
   'escalation_id',
+  'title',
+  'summary',
+  'action',
+  'rule',
+  'incident_id',
+  'opened_at',
+  'resolved_at',
+  'open_for',
 ] as const satisfies ReadonlyArray<keyof EmailView>;
 
 const VALUE_MAX = 200;
@@ -120,13 +137,14 @@ function pick(facts: EmailFacts, ...names: string[]): unknown {
   return undefined;
 }
 
-export function emailView(customer: CustomerSnapshot, facts: EmailFacts, from: string): EmailView {
-  const name = line(customer.name);
+/** `customer` is null for an email to the founder (an alert): only the facts speak. */
+export function emailView(customer: CustomerSnapshot | null, facts: EmailFacts, from: string): EmailView {
+  const name = line(customer?.name);
   const next = pick(facts, 'next_payment_attempt', 'next_retry');
   const view: EmailView = {
     greeting_name: name?.split(' ')[0] ?? 'there',
     name,
-    email: line(customer.email),
+    email: line(customer?.email),
     sender: senderName(from),
     amount: formatMoney(pick(facts, 'amount_due', 'amount'), facts.currency),
     retry_date: formatLongDate(next),
@@ -137,6 +155,14 @@ export function emailView(customer: CustomerSnapshot, facts: EmailFacts, from: s
     ticket_id: line(facts.ticket_id),
     subject: line(facts.subject),
     escalation_id: line(facts.escalation_id),
+    title: line(facts.title),
+    summary: line(facts.summary),
+    action: line(facts.action),
+    rule: line(facts.rule),
+    incident_id: line(facts.incident_id),
+    opened_at: line(facts.opened_at),
+    resolved_at: line(facts.resolved_at),
+    open_for: line(facts.open_for),
   };
   // Absent keys, not `undefined` values: the view is also what a test or a preview prints.
   for (const k of VIEW_KEYS) if (view[k] === undefined) delete view[k];

@@ -1,7 +1,6 @@
 import type { Ids } from '../../clock.js';
 import type { AppConfig } from '../../config/index.js';
 import type { ConnectorName } from '../../connectors/types.js';
-import { EMAIL_TEMPLATES } from '../../connectors/email/index.js';
 import { sql, type Database } from '../../db/index.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -53,12 +52,9 @@ export function createAlerting(d: AlertingDeps): Alerting {
   const cfg = d.config.alerts;
   const log = d.logger.child({ role: 'alerts' });
   const id = `alerts-${d.ids.uuid()}`;
-  // Alert emails need the email connector to know the alert templates (payload.to, no customer); until it
-  // does, they are not queued (they would only dead-letter) and start-up says so.
-  const emailReady = (EMAIL_TEMPLATES as readonly string[]).includes('alert_opened') && (EMAIL_TEMPLATES as readonly string[]).includes('alert_resolved');
   const channels = {
     slack: d.enabled.has('slack'),
-    emailTo: d.enabled.has('email') && emailReady ? cfg.emailTo : [],
+    emailTo: d.enabled.has('email') ? cfg.emailTo : [],
   };
   const timers = new Set<NodeJS.Timeout>();
   const running = new Set<Promise<unknown>>();
@@ -95,7 +91,6 @@ export function createAlerting(d: AlertingDeps): Alerting {
     async start() {
       if (!stopped || cfg.evalIntervalMs === 0) return;
       stopped = false;
-      if (cfg.emailTo.length && !emailReady) log.warn('ALERT_EMAIL_TO is set but the email connector has no alert templates yet: alerts go to Slack only');
       await syncUptimeTargets(d.db, cfg.uptime.urls).catch((err) => log.warn({ err: (err as Error).message }, 'could not register UPTIME_URLS; retrying at the first probe'));
       every(cfg.evalIntervalMs, cfg.evalIntervalMs, evaluate);
       every(Math.min(STATS_FLUSH_MS, cfg.evalIntervalMs), Math.min(STATS_FLUSH_MS, cfg.evalIntervalMs), () => d.metrics.webhookStats.flush(d.db));
