@@ -11,10 +11,13 @@
  * Invariants:
  * - eventId = the decision id: a decision is executed at most once (immediately or on approval), and a
  *   retried transaction can never queue its effect twice ((source, eventId) is unique in the inbox).
- * - escalation_id = the conversation id: every escalation of one conversation names the same ticket, so
- *   the Zendesk connector keeps ONE ticket per conversation (external_id) and comments on later ones.
+ * - escalation_id = chatbotEscalationId(customer, conversation): every escalation of one conversation names
+ *   the same ticket, so the Zendesk connector keeps ONE ticket per conversation (external_id) and comments on
+ *   later ones; the customer is part of it, so two customers' conversations that happen to share an id (a
+ *   bot numbering per user, an app escalation id) never land on one ticket.
  * - Text is cut at a code-point boundary (never half an emoji, which jsonb would refuse).
  */
+import { createHash } from 'node:crypto';
 import type { DomainEvent, Identities } from '../events/index.js';
 import { NOTE_MAX, type Category, type ChatbotAction, type Priority } from './schema.js';
 
@@ -35,6 +38,12 @@ export interface EffectInput {
   occurredAt: Date;
 }
 
+/** `chatbot:<12 hex of the customer's email or user id>:<conversation id>` — namespaced and per customer. */
+export function chatbotEscalationId(d: Pick<EffectInput, 'email' | 'userId' | 'conversationId'>): string {
+  const who = d.email ? `email:${d.email}` : `app_user:${d.userId ?? ''}`;
+  return `chatbot:${createHash('sha256').update(who).digest('hex').slice(0, 12)}:${d.conversationId}`;
+}
+
 export function effectEvent(d: EffectInput): DomainEvent {
   const identities: Identities = {};
   if (d.email) identities.email = d.email;
@@ -50,7 +59,7 @@ export function effectEvent(d: EffectInput): DomainEvent {
         ...base,
         kind: 'support.escalation_requested',
         facts: {
-          escalation_id: d.conversationId,
+          escalation_id: chatbotEscalationId(d),
           subject: `${refund ? 'Refund review' : `Chatbot escalation (${d.category})`}: ${firstWords(d.message)}`,
           message: cut(d.message, TICKET_MESSAGE_MAX),
           priority: d.priority,

@@ -6,7 +6,7 @@ import type { Logger, Metrics } from '../monitor/index.js';
 import type { RecordDeps } from '../pipeline/index.js';
 import type { Classification, Classifier } from './classifier.js';
 import { classifyBuiltin } from './classifier.js';
-import { execute } from './execute.js';
+import { execute, knownIdentities, ownersOf } from './execute.js';
 import { detectSteering } from './injection.js';
 import { decide, type RuleConfig, type Verdict } from './rules.js';
 import { isAllowedAction, parseActionRequest, type ActionRequest } from './schema.js';
@@ -77,8 +77,9 @@ export function createGateway(deps: GatewayDeps) {
             new Date(now.getTime() - WINDOW_MS),
           ])
         ).rows[0];
+        const identityConflict = ownersOf(await knownIdentities(tx, req)) > 1;
         const verdict = decide(
-          { action: req.action, botConfidence: req.botConfidence, classification, steering, recentActions: standing?.recent ?? 0 },
+          { action: req.action, botConfidence: req.botConfidence, classification, steering, recentActions: standing?.recent ?? 0, identityConflict },
           deps.rules,
         );
         let customerId = standing?.customer_id ?? undefined;

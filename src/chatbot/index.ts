@@ -4,6 +4,6 @@ export { builtinClassifier, classifyBuiltin, normalise, isUrgent, type Classific
 export { createLlmClassifier, endpointOf, SYSTEM_PROMPT, type LlmConfig } from './llm.js';
 export { detectSteering, type Steering } from './injection.js';
 export { decide, priorityFor, RULES, MIN_CLASSIFIER_CONFIDENCE, type Decision, type DecisionInput, type RuleConfig, type RuleName, type Verdict } from './rules.js';
-export { effectEvent, TICKET_MESSAGE_MAX, type EffectInput } from './effects.js';
+export { chatbotEscalationId, effectEvent, TICKET_MESSAGE_MAX, type EffectInput } from './effects.js';
 export { createGateway, type Gateway, type GatewayDeps, type ActionReply } from './gateway.js';
 export { listReview, review, REVIEW_STATES, type ReviewDeps, type ReviewFilter, type ReviewReply } from './review.js';

@@ -32,6 +32,7 @@ export type RuleName =
   | 'action_not_allowed'
   | 'prompt_injection'
   | 'rate_limited'
+  | 'identity_conflict'
   | 'urgent_category'
   | 'small_talk'
   | 'not_supported'
@@ -45,6 +46,8 @@ export interface DecisionInput {
   steering: { detected: boolean; kinds: string[] };
   /** Actions executed for this customer in the trailing hour (before this one). */
   recentActions: number;
+  /** The request's email and user id belong to different customers. */
+  identityConflict?: boolean;
 }
 
 export interface Verdict {
@@ -59,6 +62,7 @@ export const RULES: ReadonlyArray<{ rule: RuleName; decision: Decision; when: st
   { rule: 'action_not_allowed', decision: 'rejected', when: 'the action is not on the allowlist (HTTP 422)' },
   { rule: 'prompt_injection', decision: 'needs_review', when: 'the message tries to steer the bot (stripped before classification; never a signal)' },
   { rule: 'rate_limited', decision: 'needs_review', when: 'the customer already had CHATBOT_ACTIONS_PER_HOUR actions executed in the last hour' },
+  { rule: 'identity_conflict', decision: 'needs_review', when: "the request's email and user id belong to two different customers (the bot never links or merges records)" },
   { rule: 'urgent_category', decision: 'executed', when: 'an escalation whose message is urgent (refund, billing dispute, security, legal, outage), at any bot confidence' },
   { rule: 'small_talk', decision: 'needs_review', when: 'the classifier says `general`' },
   { rule: 'not_supported', decision: 'needs_review', when: `the classifier is below ${MIN_CLASSIFIER_CONFIDENCE} for its category, or a refund review is not about refund/billing` },
@@ -85,6 +89,9 @@ export function decide(input: DecisionInput, cfg: RuleConfig): Verdict {
   }
   if (input.recentActions >= cfg.actionsPerHour) {
     return verdict('needs_review', 'rate_limited', `${input.recentActions} actions already ran for this customer in the last hour (limit ${cfg.actionsPerHour})`);
+  }
+  if (input.identityConflict) {
+    return verdict('needs_review', 'identity_conflict', "the request's email and user id belong to two different customers; a person decides who this is");
   }
   if (ESCALATIONS.has(action) && c.urgent) {
     return verdict('executed', 'urgent_category', `urgent ${c.category === 'billing' ? 'billing dispute' : c.category}: escalated at ${priority} priority`);

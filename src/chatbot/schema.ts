@@ -28,10 +28,29 @@ export type Priority = 'urgent' | 'high' | 'normal';
 export const MESSAGE_MAX = 50_000;
 export const NOTE_MAX = 2_000;
 const TAG = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+/** metadata is stored as jsonb: deeper nesting is refused (422), never a stack overflow (500) when it is serialised. */
+export const METADATA_DEPTH_MAX = 32;
+
+/** How deeply arrays and objects nest in `v`, counted without recursion and stopping past `limit`. */
+function nestingDepth(v: unknown, limit: number): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[v, 0]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (!x || typeof x !== 'object') continue;
+    if (d + 1 > max) max = d + 1;
+    if (max > limit) return max;
+    for (const child of Object.values(x)) stack.push([child, d + 1]);
+  }
+  return max;
+}
 
 const Metadata = z
   .record(z.string(), z.unknown())
   .superRefine((m, ctx) => {
+    if (nestingDepth(m, METADATA_DEPTH_MAX) > METADATA_DEPTH_MAX) {
+      ctx.addIssue({ code: 'custom', message: `must nest objects and arrays at most ${METADATA_DEPTH_MAX} levels deep` });
+    }
     if (m.note !== undefined && (typeof m.note !== 'string' || m.note.trim() === '' || m.note.length > NOTE_MAX)) {
       ctx.addIssue({ code: 'custom', path: ['note'], message: `must be a non-empty string of at most ${NOTE_MAX} characters` });
     }

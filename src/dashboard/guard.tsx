@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { JSX } from 'hono/jsx/jsx-runtime';
-import { HandoffError } from '../errors.js';
+import { BadRequestError, HandoffError } from '../errors.js';
 import type { AppDeps } from '../http/context.js';
 import { checkCsrf, COOKIE_NAME, findSession, type Session } from './session.js';
 import { Document, type PageCtx } from './ui/layout.js';
@@ -130,7 +130,12 @@ export async function signedPost(c: Context, deps: AppDeps): Promise<(Signed & {
 export async function readForm(c: Context): Promise<Record<string, unknown>> {
   const type = c.req.header('content-type') ?? '';
   if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) return {};
-  return (await c.req.parseBody()) as Record<string, unknown>;
+  try {
+    return (await c.req.parseBody()) as Record<string, unknown>;
+  } catch {
+    // A malformed body (multipart without its boundary, broken parts) is the sender's 400, never a 500.
+    throw new BadRequestError('the form could not be read');
+  }
 }
 
 function refuse(c: Context, deps: AppDeps, message: string): Promise<Response> {

@@ -53,8 +53,10 @@ const Subscription = z.object({
   type: z.string().startsWith('zen:event-type:'),
   id: z.string().min(1).max(200),
   time: z.string().min(1),
-  detail: z.object({ id: TicketId.optional(), status: z.string().nullish(), external_id: Text }).passthrough().optional(),
-  event: z.object({ current: z.string().nullish() }).passthrough().optional(),
+  // status / current are checked only for a status change: other event types carry booleans, numbers,
+  // lists or objects there (custom fields, assignees) and are acknowledged with kind null, never refused.
+  detail: z.object({ id: TicketId.optional(), status: z.unknown().optional(), external_id: Text }).passthrough().optional(),
+  event: z.object({ current: z.unknown().optional() }).passthrough().optional(),
 });
 
 const Trigger = z.object({
@@ -82,7 +84,7 @@ function fromSubscription(payload: unknown): DomainEvent {
     return { ...base, kind: null, facts: {}, ignoredReason: `no rule for zendesk event type ${type} (subscribe the webhook to ticket status changes)` };
   }
   if (ticketId === undefined) throw new BadRequestError('invalid zendesk event payload', [{ path: 'detail.id', message: 'a ticket status change must name its ticket' }]);
-  const raw = event?.current ?? detail?.status;
+  const raw = [event?.current, detail?.status].find((v): v is string => typeof v === 'string' && v !== '');
   if (!raw) throw new BadRequestError('invalid zendesk event payload', [{ path: 'event.current', message: 'a ticket status change must carry the new status' }]);
   return withStatus(base, ticketId, raw, short(detail?.external_id));
 }

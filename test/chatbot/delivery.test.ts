@@ -46,7 +46,7 @@ describe.each(DB_KINDS)('chatbot actions delivered end to end on %s', (kind) => 
 
     expect(zd.tickets.size).toBe(1);
     const ticket = [...zd.tickets.values()][0]!;
-    expect(ticket).toMatchObject({ external_id: 'conv-e2e', priority: 'urgent' });
+    expect(ticket).toMatchObject({ external_id: expect.stringMatching(/^chatbot:[0-9a-f]{12}:conv-e2e$/), priority: 'urgent' });
     expect(ticket.comments.map((c) => c.body)).toEqual([expect.stringContaining('Your site is down for our whole team'), expect.stringContaining('Also the export button throws an error')]);
     const zdJobs = done.filter((j) => j.connector === 'zendesk');
     expect(zdJobs.map((j) => [String(j.id), j.status])).toEqual([

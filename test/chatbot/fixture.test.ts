@@ -67,7 +67,7 @@ describe.each(DB_KINDS)('every fixture message through POST /api/chatbot/actions
     } else if (m.action === 'escalate_to_support' || m.action === 'request_refund_review') {
       const ticket = mine.find((j) => j.connector === 'zendesk');
       expect(String(ticket?.id)).toBe(r.body.job_id);
-      expect(ticket!.payload.facts).toMatchObject({ escalation_id: `fx-${m.id}`, message: m.message.slice(0, 10_000) });
+      expect(ticket!.payload.facts).toMatchObject({ escalation_id: expect.stringMatching(new RegExp(`^chatbot:[0-9a-f]{12}:fx-${m.id}$`)), message: m.message.slice(0, 10_000) });
     }
   });
 });

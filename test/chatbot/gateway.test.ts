@@ -14,6 +14,8 @@ interface TimelineEntry {
   detail: Record<string, unknown>;
 }
 
+const escalation = (conversation: string) => expect.stringMatching(new RegExp(`^chatbot:[0-9a-f]{12}:${conversation}$`));
+
 describe.each(DB_KINDS)('chatbot action gateway on %s', (kind) => {
   let t: TestDb;
   let rt: TestApp;
@@ -47,7 +49,7 @@ describe.each(DB_KINDS)('chatbot action gateway on %s', (kind) => {
     const ticket = jobs.find((j) => j.connector === 'zendesk');
     expect(ticket).toMatchObject({ id: Number(r.body.job_id), kind: 'create_ticket', idempotency_key: `zendesk_ticket:chatbot:${r.body.decision_id}` });
     expect(ticket!.payload.facts).toMatchObject({
-      escalation_id: 'conv-exec',
+      escalation_id: escalation('conv-exec'),
       message: 'The export button throws an error and nothing downloads',
       priority: 'normal',
       category: 'bug',
@@ -89,7 +91,7 @@ describe.each(DB_KINDS)('chatbot action gateway on %s', (kind) => {
     const d = await decisionById(t.db, r.body.decision_id!);
     expect(d).toMatchObject({ rule: 'urgent_category', priority: 'urgent' });
     const ticket = (await outbox(t.db)).find((j) => j.connector === 'zendesk');
-    expect(ticket!.payload.facts).toMatchObject({ priority: 'urgent', category: 'outage', escalation_id: 'conv-down' });
+    expect(ticket!.payload.facts).toMatchObject({ priority: 'urgent', category: 'outage', escalation_id: escalation('conv-down') });
   });
 
   it('a second escalation in the same conversation names the same escalation (one ticket per conversation)', async () => {
@@ -98,7 +100,9 @@ describe.each(DB_KINDS)('chatbot action gateway on %s', (kind) => {
     const other = await act(rt, actionBody({ conversation_id: 'conv-other', message: 'You overcharged me', confidence: 0.2 }));
     for (const r of [first, second, other]) expect(r.body.decision).toBe('executed');
     const tickets = (await outbox(t.db)).filter((j) => j.connector === 'zendesk');
-    expect(tickets.map((j) => j.payload.facts?.escalation_id)).toEqual(['conv-twice', 'conv-twice', 'conv-other']);
+    const ids = tickets.map((j) => String(j.payload.facts?.escalation_id));
+    expect(ids).toEqual([escalation('conv-twice'), escalation('conv-twice'), escalation('conv-other')]);
+    expect(ids[0]).toBe(ids[1]);
     expect(tickets.map((j) => j.payload.facts?.message)).toEqual([
       'I was charged twice this month',
       'Still waiting: the double charge is still on my card',
@@ -169,7 +173,7 @@ describe.each(DB_KINDS)('chatbot action gateway on %s', (kind) => {
     const jobs = await outbox(t.db);
     const ticket = jobs.find((j) => String(j.id) === ok.body.job_id);
     expect(ticket).toMatchObject({ connector: 'zendesk', kind: 'create_ticket', idempotency_key: `zendesk_ticket:chatbot:${r.body.decision_id}` });
-    expect(ticket!.payload.facts).toMatchObject({ escalation_id: 'conv-approve', message: 'The export button throws an error and nothing downloads' });
+    expect(ticket!.payload.facts).toMatchObject({ escalation_id: escalation('conv-approve'), message: 'The export button throws an error and nothing downloads' });
     expect(jobs.length).toBeGreaterThan(before);
     expect(await decisionById(t.db, r.body.decision_id!)).toMatchObject({ decision: 'needs_review', review: 'approved', job_id: Number(ok.body.job_id) });
     const timeline = await timelineOf('ana@example.com');

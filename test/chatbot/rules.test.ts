@@ -5,6 +5,7 @@ import {
   classifyBuiltin,
   decide,
   detectSteering,
+  chatbotEscalationId,
   effectEvent,
   endpointOf,
   parseActionRequest,
@@ -113,11 +114,17 @@ describe('steering text never raises standing', () => {
 });
 
 describe('decision rules', () => {
+  it('an identity conflict (email and user id of two customers) goes to review, even when urgent', () => {
+    const v = decide(input({ botConfidence: 0.99, classification: classification({ category: 'outage', urgent: true }), identityConflict: true }), CFG);
+    expect(v).toMatchObject({ decision: 'needs_review', rule: 'identity_conflict' });
+  });
+
   it('are checked in the documented order', () => {
     expect(RULES.map((r) => r.rule)).toEqual([
       'action_not_allowed',
       'prompt_injection',
       'rate_limited',
+      'identity_conflict',
       'urgent_category',
       'small_talk',
       'not_supported',
@@ -227,16 +234,19 @@ describe('effects', () => {
     occurredAt: new Date('2026-11-27T10:00:00Z'),
   };
 
-  it('an escalation names the conversation as its escalation id (one ticket per conversation)', () => {
+  it('an escalation names the customer and the conversation as its escalation id (one ticket per conversation)', () => {
     const e = effectEvent({ ...base, action: 'escalate_to_support' });
     expect(e).toMatchObject({
       source: 'chatbot',
       eventId: 'd-1',
       kind: 'support.escalation_requested',
       identities: { email: 'a@b.co', app_user: 'u1' },
-      facts: { escalation_id: 'conv-9', message: 'The site is down', priority: 'urgent', category: 'outage', decision_id: 'd-1' },
+      facts: { escalation_id: chatbotEscalationId(base), message: 'The site is down', priority: 'urgent', category: 'outage', decision_id: 'd-1' },
     });
-    expect(effectEvent({ ...base, decisionId: 'd-2', action: 'escalate_to_support' }).facts.escalation_id).toBe('conv-9');
+    expect(effectEvent({ ...base, decisionId: 'd-2', action: 'escalate_to_support' }).facts.escalation_id).toBe(e.facts.escalation_id);
+    expect(e.facts.escalation_id).toMatch(/^chatbot:[0-9a-f]{12}:conv-9$/);
+    // Another customer's conversation with the same id is another ticket.
+    expect(effectEvent({ ...base, email: 'other@b.co', action: 'escalate_to_support' }).facts.escalation_id).not.toBe(e.facts.escalation_id);
   });
 
   it('a refund review is a refund escalation; a note and a tag have their own events', () => {

@@ -116,6 +116,26 @@ describe.each(DB_KINDS)('POST /api/webhooks/zendesk on %s', (kind) => {
     expect(await counts()).toEqual(nothing);
   });
 
+  it('other ticket events (custom field, assignee) whose event.current is not a string are acknowledged, not refused', async () => {
+    // Zendesk sends booleans, numbers, lists and objects as `current` for these event types; a 400
+    // would make Zendesk retry them and count failures against the webhook.
+    const ticket = await customerWithTicket('esc-other');
+    const base = JSON.parse(solvedBody(ticket.id)) as Record<string, unknown>;
+    const cases: Array<[string, unknown]> = [
+      ['zen:event-type:ticket.custom_field_changed', true],
+      ['zen:event-type:ticket.custom_field_changed', ['a', 'b']],
+      ['zen:event-type:ticket.agent_assignment_changed', { id: '235324' }],
+      ['zen:event-type:ticket.agent_assignment_changed', 235324],
+    ];
+    for (const [i, [type, current]] of cases.entries()) {
+      const raw = JSON.stringify({ ...base, id: `zd-other-${i}`, type, event: { current, previous: null } });
+      const res = await send(raw, signZendeskWebhook(raw, SECRET));
+      expect(res.status, `${type} ${JSON.stringify(current)}`).toBe(200);
+      expect(await res.json()).toEqual({ received: true, duplicate: false });
+    }
+    expect(await support()).toBe('needs_support'); // none of them is a status change
+  });
+
   it('GET is 405 with Allow: POST', async () => {
     const res = await rt.app.request('/api/webhooks/zendesk');
     expect(res.status).toBe(405);

@@ -90,6 +90,7 @@ const NAMES = [
   'releaseAlertEvaluation',
   'releaseConnectorProbe',
   'resolveAlert',
+  'resolveChatbotIdentities',
   'resolveIdentities',
   'retryDeadJobs',
   'retryJob',
