@@ -69,14 +69,20 @@ export function createGateway(deps: GatewayDeps) {
 
       const outcome = await deps.db.transaction(async (tx) => {
         const pairs = identityPairs(req);
-        await tx.query(sql.lockChatbotKeys, [pairs.map(([k, v]) => `id:${k}:${v}`)]);
-        const standing = (
-          await tx.query<{ customer_id: string | null; recent: number }>(sql.chatbotStanding, [
-            pairs.map((p) => p[0]),
-            pairs.map((p) => p[1]),
-            new Date(now.getTime() - WINDOW_MS),
-          ])
-        ).rows[0];
+        const readStanding = async () =>
+          (
+            await tx.query<{ customer_id: string | null; recent: number }>(sql.chatbotStanding, [
+              pairs.map((p) => p[0]),
+              pairs.map((p) => p[1]),
+              new Date(now.getTime() - WINDOW_MS),
+            ])
+          ).rows[0];
+        // Lock the request's identities AND the customer they name, in one sorted statement: requests naming
+        // one customer by different identities (email here, user id there) meet on the customer's key, and
+        // a single ordered acquisition cannot deadlock. Then count again, under the locks.
+        const named = (await readStanding())?.customer_id;
+        await tx.query(sql.lockChatbotKeys, [[...pairs.map(([k, v]) => `id:${k}:${v}`), ...(named ? [`customer:${named}`] : [])]]);
+        const standing = await readStanding();
         const identityConflict = ownersOf(await knownIdentities(tx, req)) > 1;
         const verdict = decide(
           { action: req.action, botConfidence: req.botConfidence, classification, steering, recentActions: standing?.recent ?? 0, identityConflict },

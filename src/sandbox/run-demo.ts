@@ -42,9 +42,10 @@ export async function runDemo(opts: { waitMs?: number; onStep?: (s: DemoStep) =>
     ALERT_EVAL_INTERVAL_MS: '0',
   };
   const sandbox = await startSandbox({});
-  const db = await openPglite();
+  let db: Awaited<ReturnType<typeof openPglite>> | undefined;
   let rt: Awaited<ReturnType<typeof startRuntime>> | undefined;
   try {
+    db = await openPglite();
     const config = loadConfig({ ...base, ...sandbox.env });
     rt = await startRuntime(config, { web: true, worker: true, db, logger: createLogger('silent') });
     sandbox.connect(rt.url!);
@@ -79,8 +80,9 @@ export async function runDemo(opts: { waitMs?: number; onStep?: (s: DemoStep) =>
       },
     };
   } finally {
-    await rt?.close();
-    await db.close();
+    // Each part is released even when another fails to close.
+    await rt?.close().catch(() => undefined);
+    await db?.close().catch(() => undefined);
     await sandbox.close();
   }
 }

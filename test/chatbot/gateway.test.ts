@@ -261,6 +261,17 @@ describe.each(DB_KINDS)('chatbot action gateway on %s', (kind) => {
     expect(await count(t.db, 'customers')).toBe(1);
   });
 
+  it('the rate limit also holds when concurrent requests name the customer by different identities', async () => {
+    expect((await rt.app.request('/api/events', appEventRequest({ id: 'both', type: 'user.signed_up', customer: { email: 'two@example.com', user_id: 'u-two' } }))).status).toBe(200);
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        act(rt, actionBody({ conversation_id: `conv-d-${i}`, customer: i % 2 ? { email: 'two@example.com' } : { user_id: 'u-two' }, message: 'outage: the app is down', confidence: 0.2 })),
+      ),
+    );
+    expect(replies.filter((r) => r.body.decision === 'executed')).toHaveLength(5);
+    expect(replies.filter((r) => r.body.decision === 'needs_review')).toHaveLength(3);
+  });
+
   it('an action off the allowlist → 422 rejected: stored, counted, nothing runs', async () => {
     expect((await signup('ana@example.com')).status).toBe(200);
     const jobsBefore = (await outbox(t.db)).length;

@@ -156,7 +156,7 @@ describe.each(DB_KINDS)('outbox delivery on %s', (kind) => {
     rt = await startTestApp(t, { worker: false, env: env() });
     await rt.app.request('/api/webhooks/stripe', stripeRequest(failed('orphan')));
     // Simulate a worker that claimed everything and then died (kill -9): leased, never finished.
-    await t.db.query(`UPDATE jobs SET status = 'running', locked_by = 'dead-worker', locked_until = now() + interval '1 second', attempts = 1`);
+    await t.db.query(`UPDATE jobs SET status = 'running', locked_by = 'dead-worker', locked_until = now() + interval '1 second', attempts = 1 WHERE status = 'pending'`);
     await rt.close();
     rt = await startTestApp(t, { worker: true, env: env() });
     await new Promise((r) => setTimeout(r, 300));

@@ -107,6 +107,17 @@ describe.each(DB_KINDS)('follow-up jobs and effect notes on %s', (kind) => {
     expect(ids.rows).toEqual([{ value: '42' }]);
   });
 
+  it('a worker without a connector leaves its jobs pending for a worker that has it (never skips them)', async () => {
+    const parentId = await seedTicketJob();
+    await start([connector('email', () => ({ status: 'done' }))]); // no zendesk here
+    await new Promise((r) => setTimeout(r, 400)); // several poll intervals
+    expect((await jobs(t.db)).map((j) => [j.id, j.status, j.attempts])).toEqual([[parentId, 'pending', 0]]);
+    await dispatcher!.stop();
+    await start([connector('zendesk', () => ({ status: 'done', facts: { ticket_id: 5 } })), connector('email', () => ({ status: 'done' }))]);
+    await waitUntil(async () => (await jobs(t.db)).find((j) => j.id === parentId)?.status === 'done');
+    expect(calls.map((c) => c.connector)).toContain('zendesk');
+  });
+
   it('a failed or skipped parent queues no follow-ups', async () => {
     await seedTicketJob();
     await start([connector('zendesk', () => ({ status: 'skipped', reason: 'support is none now' })), connector('email', () => ({ status: 'done' }))]);

@@ -24,8 +24,8 @@
 --
 -- $1 worker id, $2 lease ms, $3 batch size,
 -- $4 [{connector, gated, calls, window_ms, fingerprint, charged, settled, done}] for every connector
---    name. gated = configured here (an unconfigured connector's jobs are skipped without a provider
---    call, so they are claimed freely); calls/window_ms null = not paced. This worker's earlier jobs:
+--    name. gated = configured here (jobs of a connector this worker lacks are left for a worker
+--    that has it); calls/window_ms null = not paced. This worker's earlier jobs:
 --    settled = [{t, n}] counts to take out of the slots they sat in; charged = those still running,
 --    counted again in the current slot; done = [{t, n}] the calls finished ones made, by finishing slot.
 -- Returns the claimed jobs (id not null; probe = this job is its connector's probe), then one row per
@@ -55,7 +55,6 @@ gate AS (
          s.connector IS NOT NULL AS present, s.status, s.consecutive_failures, s.next_probe_at, s.probe_until,
          w.live_at, w.live_n, w.oldest, w.live_used + c.charged AS used, m.mode,
          (CASE m.mode
-           WHEN 'free' THEN $3
            WHEN 'flow' THEN CASE WHEN c.calls IS NULL THEN $3 ELSE LEAST(GREATEST(c.calls - w.live_used - c.charged, 0), $3) END
            WHEN 'probe' THEN CASE WHEN c.calls IS NULL OR w.live_used + c.charged < c.calls THEN 1 ELSE 0 END
            ELSE 0
@@ -82,7 +81,10 @@ gate AS (
   ) AS w
   CROSS JOIN LATERAL (
     SELECT CASE
-      WHEN NOT c.gated THEN 'free'
+      -- Not configured in THIS worker: its jobs wait for a worker that has the connector (a rolling deploy
+      -- or one worker's missing variable must never turn tickets into `skipped`). Jobs for a connector that
+      -- nobody has are skipped when queued (record()), so only a configuration change leaves any waiting.
+      WHEN NOT c.gated THEN 'wait'
       WHEN s.connector IS NULL THEN 'wait' -- no row yet: the dispatcher creates it, then claims
       WHEN s.status = 'closed' THEN 'flow'
       WHEN s.probe_until > now() THEN 'wait' -- a probe is in flight
