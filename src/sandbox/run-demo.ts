@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { traceCustomer, type CustomerTrace } from '../admin/index.js';
 import { loadConfig } from '../config/index.js';
-import { openPglite } from '../db/index.js';
+import { openPglite, sql } from '../db/index.js';
 import { createLogger } from '../monitor/index.js';
 import { startRuntime } from '../runtime.js';
 import { demoScript, sendDemo, type DemoStep } from './demo.js';
@@ -55,8 +55,8 @@ export async function runDemo(opts: { waitMs?: number; onStep?: (s: DemoStep) =>
     const deadline = Date.now() + (opts.waitMs ?? 30_000);
     let settled = false;
     for (;;) {
-      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM jobs WHERE status IN ('pending', 'running')`);
-      const pending = Number(rows[0]?.n ?? 0);
+      const backlog = (await db.query<{ pending: number; running: number }>(sql.summarizeBacklog)).rows[0];
+      const pending = Number(backlog?.pending ?? 0) + Number(backlog?.running ?? 0);
       opts.onWait?.(pending);
       if (pending === 0) {
         settled = true;
