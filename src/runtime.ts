@@ -65,15 +65,17 @@ export async function startRuntime(config: AppConfig, opts: RuntimeOptions): Pro
   const logger = opts.logger ?? createLogger(config.logLevel);
   const db = opts.db ?? (await openDatabase(config, (err) => logger.warn({ err: err.message }, 'idle database connection failed')));
   const metrics = createMetrics({ defaultMetrics: true, db, webhookWindowMs: config.alerts.webhookWindowMs });
+  let connectors: ReturnType<typeof createConnectors>;
   try {
     await migrate(db);
     if (config.bootstrapApiKey) await ensureBootstrapKey(db, config.bootstrapApiKey, ids);
+    // A connector may refuse its configuration here (email templates): the database is released too.
+    connectors = createConnectors(config);
   } catch (err) {
     if (!opts.db) await db.close().catch(() => undefined);
     throw err;
   }
 
-  const connectors = createConnectors(config);
   const dispatcher = opts.worker
     ? new Dispatcher({
         db,
