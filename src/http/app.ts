@@ -42,7 +42,12 @@ export function createApp(deps: AppDeps) {
       return c.json({ error: 'method_not_allowed', message: `${c.req.method} is not allowed here; use POST` }, 405);
     });
   }
-  app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  // API callers get JSON; a person who typed a wrong dashboard address gets a page with a way back.
+  app.notFound((c) =>
+    c.req.path.startsWith('/api/') || c.req.path === '/metrics' || c.req.method !== 'GET'
+      ? c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404)
+      : c.html('<!doctype html><html lang="en"><title>Not found · Handoff</title><h1>Not found</h1><p>There is no page here. <a href="/">Back to the dashboard</a></p></html>', 404),
+  );
   app.onError((err, c) => {
     const { status, body } = toHttp(err);
     const log = c.get('log') ?? deps.logger;

@@ -49,6 +49,13 @@ describe.each(DB_KINDS)('dashboard routes on %s', (kind) => {
     const missing = await rt.app.request('/api/nothing-here');
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: 'not_found' });
+    // A mistyped page address gets a page, not JSON (and echoes nothing of the path).
+    const page = await rt.app.request('/customerz/<script>');
+    expect(page.status).toBe(404);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const html = await page.text();
+    expect(html).toContain('<a href="/">Back to the dashboard</a>');
+    expect(html).not.toContain('<script>');
   });
 
   it('GET /login is an accessible form with only the token field', async () => {
