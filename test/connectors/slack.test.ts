@@ -80,16 +80,18 @@ describe('slack connector: notify', () => {
   });
 
   it.each([
-    [400, 'invalid_payload'],
-    [403, 'action_prohibited'],
-    [404, 'channel_not_found'],
-    [404, 'no_service'],
-    [410, 'channel_is_archived'],
-  ])('HTTP %d %s → ProviderError carrying the status; the webhook URL is not in the message', async (status, body) => {
+    [400, 'invalid_payload', undefined],
+    [403, 'action_prohibited', 'gone'],
+    [404, 'channel_not_found', 'gone'],
+    [404, 'no_service', 'gone'],
+    [410, 'channel_is_archived', 'gone'],
+  ])('HTTP %d %s → ProviderError carrying the status (halt: %s); the webhook URL is not in the message', async (status, body, halt) => {
     emu.faults.push({ status, body });
     const err = await failure(slack.run(notify({ template: 'churned' }), customer(), signal));
     expect(err).toMatchObject({ provider: 'slack', kind: 'http', httpStatus: status, retryAfterMs: undefined });
-    expect(err.message).toBe(`slack POST → HTTP ${status}: ${body}`);
+    expect(err.message.startsWith(`slack POST → HTTP ${status}: ${body}`)).toBe(true);
+    // A revoked webhook halts the connector (every alert waits for a new URL); a bad payload is this message's own.
+    expect(err.halt).toEqual(halt ? { reason: 'gone', variable: 'SLACK_WEBHOOK_URL' } : undefined);
     expect(err.message).not.toContain(SLACK_WEBHOOK_PATH);
     expect(emu.messages).toHaveLength(0);
   });

@@ -305,7 +305,7 @@ describe.each(DB_KINDS)('dashboard routes on %s', (kind) => {
     await rt.close();
     rt = await startTestApp(t, { clock, worker: true, env: { SLACK_WEBHOOK_URL: slack.url } });
     try {
-      slack.faults.push({ status: 404 }, { status: 404 });
+      slack.faults.push({ status: 400 }, { status: 400 });
       for (const n of ['1', '2']) {
         await rt.app.request(
           '/api/webhooks/stripe',

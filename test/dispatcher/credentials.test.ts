@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import {
   OUTBOUND_TEST_SECRET,
   startHubspotEmulator,
+  startSlackEmulator,
   startWebhookReceiver,
   type HubspotEmulator,
   type WebhookReceiver,
@@ -209,6 +210,30 @@ describe.each(DB_KINDS)('connector halts on %s', (kind) => {
     expect(moved.delivered).toHaveLength(3);
     expect(gone.requests).toHaveLength(1);
     expect(await state('webhook')).toMatchObject({ status: 'closed' });
+  });
+
+  it('a revoked Slack webhook (404 channel_not_found) disables Slack; its alerts wait for a new URL instead of dying', async () => {
+    const revoked = await startSlackEmulator();
+    const fresh = await startSlackEmulator();
+    revoked.faults.failFor(600_000, { status: 404, body: 'channel_not_found' });
+    try {
+      await queueJobs(t.db, 'slack', 3);
+      await start({ SLACK_WEBHOOK_URL: revoked.url, DISPATCH_CONCURRENCY: '1' });
+      await waitUntil(async () => (await state('slack'))?.status === 'disabled' && (await jobCounts(t.db, 'slack')).pending === 3, 20_000, 'Slack to be disabled');
+      expect(await state('slack')).toMatchObject({ status: 'disabled', reason: 'gone', variable: 'SLACK_WEBHOOK_URL' });
+      expect(revoked.requests).toHaveLength(1);
+      expect(await totalAttempts(t.db, 'slack')).toBe(0);
+
+      await restart({ SLACK_WEBHOOK_URL: fresh.url });
+      const done = await settled(t.db);
+      expect(done.every((j) => j.status === 'done' && j.attempts === 1)).toBe(true);
+      expect(fresh.messages).toHaveLength(3);
+    } finally {
+      await rt?.close();
+      rt = undefined;
+      await revoked.close();
+      await fresh.close();
+    }
   });
 
   it('GET /api/connectors needs the admin token and lists only configured connectors', async () => {

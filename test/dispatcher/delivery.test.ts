@@ -94,14 +94,14 @@ describe.each(DB_KINDS)('outbox delivery on %s', (kind) => {
   });
 
   it('a permanent 4xx is dead-lettered at once with its error, not retried', async () => {
-    slack.faults.push({ status: 404 });
+    slack.faults.push({ status: 400 });
     rt = await startTestApp(t, { worker: true, env: env() });
     await rt.app.request('/api/webhooks/stripe', stripeRequest(failed('gone')));
     const done = await settled(t.db);
     const alert = done.find((j) => j.connector === 'slack')!;
     expect(alert.status).toBe('dead');
     expect(alert.attempts).toBe(1);
-    expect(alert.last_error).toMatch(/permanent: .*404/);
+    expect(alert.last_error).toMatch(/permanent: .*400/);
     await new Promise((r) => setTimeout(r, 300));
     expect(slack.requests).toHaveLength(1);
   });
