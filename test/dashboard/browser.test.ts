@@ -156,7 +156,8 @@ describe.each(DB_KINDS)('dashboard in Chromium on %s', (kind) => {
     await shot('review');
     await page.getByRole('button', { name: 'Approve' }).click();
     expect((await page.getByRole('status').innerText()).trim()).toBe('Approved: the action runs now.');
-    const ticket = await waitUntil(async () => zendesk.ticketsByExternalId('conv-e2e')[0], 20_000, 'the Zendesk ticket');
+    // The chatbot's escalation id is per customer: chatbot:<hash>:<conversation>.
+    const ticket = await waitUntil(async () => [...zendesk.tickets.values()].find((t) => /^chatbot:[0-9a-f]{12}:conv-e2e$/.test(t.external_id ?? '')), 20_000, 'the Zendesk ticket');
     await page.goto(url('/customers/jane@example.com'));
     const ticketRow = page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'Ticket', exact: true }) });
     expect(await ticketRow.getByRole('link').getAttribute('href')).toBe(`${zendesk.url}/agent/tickets/${ticket.id}`);
