@@ -1,5 +1,5 @@
 import type { Clock, Ids } from '../clock.js';
-import { sql, type Database } from '../db/index.js';
+import { sql, type Database, type Queryable } from '../db/index.js';
 import { assertStorable, type FieldError } from '../events/index.js';
 import { HandoffError } from '../errors.js';
 import type { Logger, Metrics } from '../monitor/index.js';
@@ -56,7 +56,13 @@ export function createGateway(deps: GatewayDeps) {
 
   return {
     refuse,
-    async submit(body: unknown, log: Logger): Promise<ActionReply> {
+    /**
+     * `decisionId`, when given, comes from the request's Idempotency-Key (see routes/chatbot.ts): a retried
+     * request answers with the decision already stored under it and runs nothing again.
+     */
+    async submit(body: unknown, log: Logger, decisionId: string = deps.ids.uuid()): Promise<ActionReply> {
+      const stored = await answerOf(deps.db, decisionId);
+      if (stored) return stored;
       const parsed = parseActionRequest(body);
       if (!parsed.ok) return refuse(parsed.details, log);
       const unstorable = storableProblem(body);
@@ -64,7 +70,6 @@ export function createGateway(deps: GatewayDeps) {
       const req = parsed.request;
       const steering = detectSteering(req.message);
       const classification = isAllowedAction(req.action) ? await deps.classifier.classify(steering.cleaned) : classifyBuiltin(steering.cleaned);
-      const decisionId = deps.ids.uuid();
       const now = deps.clock.now();
 
       const outcome = await deps.db.transaction(async (tx) => {
@@ -83,6 +88,9 @@ export function createGateway(deps: GatewayDeps) {
         const named = (await readStanding())?.customer_id;
         await tx.query(sql.lockChatbotKeys, [[...pairs.map(([k, v]) => `id:${k}:${v}`), ...(named ? [`customer:${named}`] : [])]]);
         const standing = await readStanding();
+        // A concurrent retry of the same request (same Idempotency-Key) waited on the same locks: answer with its decision.
+        const already = await answerOf(tx, decisionId);
+        if (already) return { already };
         const identityConflict = ownersOf(await knownIdentities(tx, req)) > 1;
         const verdict = decide(
           { action: req.action, botConfidence: req.botConfidence, classification, steering, recentActions: standing?.recent ?? 0, identityConflict },
@@ -137,6 +145,7 @@ export function createGateway(deps: GatewayDeps) {
         ]);
         return { verdict, customerId, jobId };
       });
+      if ('already' in outcome && outcome.already) return outcome.already;
 
       const { verdict, customerId, jobId } = outcome;
       deps.metrics.chatbotDecisions.inc({ decision: verdict.decision, category: classification.category });
@@ -164,6 +173,15 @@ export function createGateway(deps: GatewayDeps) {
 }
 
 export type Gateway = ReturnType<typeof createGateway>;
+
+/** The answer a stored decision gave, or undefined when there is none under this id. */
+async function answerOf(db: Queryable, id: string): Promise<ActionReply | undefined> {
+  const row = (await db.query<{ id: string; decision: Verdict['decision']; reason: string; category: string; job_id: number | null }>(sql.getChatbotDecision, [id])).rows[0];
+  if (!row) return undefined;
+  const body: ActionReply['body'] = { decision: row.decision, reason: row.reason, category: row.category, decision_id: row.id };
+  if (row.job_id != null) body.job_id = String(row.job_id);
+  return row.decision === 'rejected' ? { status: 422, body: { ...body, error: 'unprocessable' } } : { status: 200, body };
+}
 
 function identityPairs(req: ActionRequest): Array<[string, string]> {
   const out: Array<[string, string]> = [];

@@ -272,6 +272,26 @@ describe.each(DB_KINDS)('chatbot action gateway on %s', (kind) => {
     expect(replies.filter((r) => r.body.decision === 'needs_review')).toHaveLength(3);
   });
 
+  it('Idempotency-Key: a retried request (even 5 at once) answers with the first decision and runs nothing again', async () => {
+    const send = async (key: string, body = actionBody({ conversation_id: 'conv-idem', message: 'The site is down for everyone', confidence: 0.2 })) => {
+      const init = chatbotRequest(body);
+      const res = await rt.app.request('/api/chatbot/actions', { ...init, headers: { ...(init.headers as Record<string, string>), 'idempotency-key': key } });
+      return { status: res.status, body: (await res.json()) as { decision: string; decision_id?: string; job_id?: string } };
+    };
+    const replies = await Promise.all(Array.from({ length: 5 }, () => send('retry-1')));
+    expect(new Set(replies.map((r) => JSON.stringify(r)))).toHaveProperty('size', 1);
+    expect(replies[0]).toMatchObject({ status: 200, body: { decision: 'executed', job_id: expect.any(String) } });
+    expect((await send('retry-1')).body).toEqual(replies[0]!.body);
+    expect(await decisions(t.db)).toHaveLength(1);
+    expect((await outbox(t.db)).filter((j) => j.connector === 'zendesk')).toHaveLength(1);
+    // Another key is another request.
+    expect((await send('retry-2')).body.decision_id).not.toBe(replies[0]!.body.decision_id);
+    expect(await decisions(t.db)).toHaveLength(2);
+    // A key that is not a header value is refused, nothing stored.
+    expect((await send('x'.repeat(201))).status).toBe(422);
+    expect(await decisions(t.db)).toHaveLength(2);
+  });
+
   it('an action off the allowlist → 422 rejected: stored, counted, nothing runs', async () => {
     expect((await signup('ana@example.com')).status).toBe(200);
     const jobsBefore = (await outbox(t.db)).length;

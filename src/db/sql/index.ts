@@ -39,6 +39,7 @@ const NAMES = [
   'findJobByKey',
   'finishJobs',
   'getAlertEvaluator',
+  'getChatbotDecision',
   'getCustomer',
   'getInboxEvent',
   'haltConnector',
