@@ -57,12 +57,13 @@ export function createGateway(deps: GatewayDeps) {
   return {
     refuse,
     /**
-     * `decisionId`, when given, comes from the request's Idempotency-Key (see routes/chatbot.ts): a retried
+     * `idempotentId`, when given, comes from the request's Idempotency-Key (see routes/chatbot.ts): a retried
      * request answers with the decision already stored under it and runs nothing again.
      */
-    async submit(body: unknown, log: Logger, decisionId: string = deps.ids.uuid()): Promise<ActionReply> {
-      const stored = await answerOf(deps.db, decisionId);
+    async submit(body: unknown, log: Logger, idempotentId?: string): Promise<ActionReply> {
+      const stored = idempotentId === undefined ? undefined : await answerOf(deps.db, idempotentId);
       if (stored) return stored;
+      const decisionId = idempotentId ?? deps.ids.uuid();
       const parsed = parseActionRequest(body);
       if (!parsed.ok) return refuse(parsed.details, log);
       const unstorable = storableProblem(body);
@@ -89,7 +90,7 @@ export function createGateway(deps: GatewayDeps) {
         await tx.query(sql.lockChatbotKeys, [[...pairs.map(([k, v]) => `id:${k}:${v}`), ...(named ? [`customer:${named}`] : [])]]);
         const standing = await readStanding();
         // A concurrent retry of the same request (same Idempotency-Key) waited on the same locks: answer with its decision.
-        const already = await answerOf(tx, decisionId);
+        const already = idempotentId === undefined ? undefined : await answerOf(tx, idempotentId);
         if (already) return { already };
         const identityConflict = ownersOf(await knownIdentities(tx, req)) > 1;
         const verdict = decide(
