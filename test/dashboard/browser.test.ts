@@ -158,6 +158,9 @@ describe.each(DB_KINDS)('dashboard in Chromium on %s', (kind) => {
     expect((await page.getByRole('status').innerText()).trim()).toBe('Approved: the action runs now.');
     // The chatbot's escalation id is per customer: chatbot:<hash>:<conversation>.
     const ticket = await waitUntil(async () => [...zendesk.tickets.values()].find((t) => /^chatbot:[0-9a-f]{12}:conv-e2e$/.test(t.external_id ?? '')), 20_000, 'the Zendesk ticket');
+    // The ticket exists at Zendesk as soon as the call returns; its link to the customer is written with the
+    // job's completion a moment later (completions are batched).
+    await waitUntil(async () => (await t.db.query(`SELECT 1 FROM identities WHERE kind = 'zendesk_ticket' AND value = $1`, [String(ticket.id)])).rows.length === 1, 20_000, 'the ticket link');
     await page.goto(url('/customers/jane@example.com'));
     const ticketRow = page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'Ticket', exact: true }) });
     expect(await ticketRow.getByRole('link').getAttribute('href')).toBe(`${zendesk.url}/agent/tickets/${ticket.id}`);
