@@ -2,7 +2,7 @@ import type { LifecycleState } from '../../config/index.js';
 import { sql, type Queryable } from '../../db/index.js';
 import { prefixPattern, oneOf, pageNumber, text } from '../params.js';
 import { Layout, type PageCtx } from '../ui/layout.js';
-import { Badge, Empty, href, Time } from '../ui/parts.js';
+import { Badge, Empty, FilterSelect, href, Time } from '../ui/parts.js';
 
 export const LIFECYCLE_STATES: readonly LifecycleState[] = ['lead', 'trial', 'paid', 'past_due', 'churned'];
 const SUPPORT = ['none', 'needs_support'] as const;
@@ -51,28 +51,8 @@ export function CustomersPage(props: { ctx: PageCtx; list: CustomerList }) {
           Email (or its beginning), or any id
           <input type="search" name="q" value={list.q ?? ''} placeholder="name@example.com or cus_…" />
         </label>
-        <label>
-          State
-          <select name="state">
-            <option value="">any</option>
-            {LIFECYCLE_STATES.map((s) => (
-              <option value={s} selected={s === list.state}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Support
-          <select name="support">
-            <option value="">any</option>
-            {SUPPORT.map((s) => (
-              <option value={s} selected={s === list.support}>
-                {s.replace('_', ' ')}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="State" name="state" options={LIFECYCLE_STATES} selected={list.state} />
+        <FilterSelect label="Support" name="support" options={SUPPORT} selected={list.support} show={(s) => s.replace('_', ' ')} />
         <button type="submit">Search</button>
       </form>
       {list.rows.length === 0 ? (

@@ -2,7 +2,7 @@ import { sql, type Queryable } from '../../db/index.js';
 import { BadRequestError, NotFoundError } from '../../errors.js';
 import { cursor, oneOf, text } from '../params.js';
 import { Layout, type PageCtx } from '../ui/layout.js';
-import { Badge, Empty, fmt, href, oneLine, Pager, Time } from '../ui/parts.js';
+import { Badge, Empty, FilterSelect, fmt, href, oneLine, Pager, Time } from '../ui/parts.js';
 
 const SOURCES = ['stripe', 'clerk', 'app', 'zendesk', 'chatbot'] as const;
 const OUTCOMES = ['applied', 'ignored', 'stale', 'received'] as const;
@@ -67,39 +67,9 @@ export function EventsPage(props: { ctx: PageCtx; list: EventList }) {
   return (
     <Layout title="Events" ctx={props.ctx}>
       <form class="filters" method="get" action="/events">
-        <label>
-          Source
-          <select name="source">
-            <option value="">any</option>
-            {SOURCES.map((s) => (
-              <option value={s} selected={s === list.source}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Type
-          <select name="type">
-            <option value="">any</option>
-            {(list.type && !typeNames.includes(list.type) ? [list.type, ...typeNames] : typeNames).map((t) => (
-              <option value={t} selected={t === list.type}>
-                {t}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Outcome
-          <select name="outcome">
-            <option value="">any</option>
-            {OUTCOMES.map((o) => (
-              <option value={o} selected={o === list.outcome}>
-                {o}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="Source" name="source" options={SOURCES} selected={list.source} />
+        <FilterSelect label="Type" name="type" options={list.type && !typeNames.includes(list.type) ? [list.type, ...typeNames] : typeNames} selected={list.type} />
+        <FilterSelect label="Outcome" name="outcome" options={OUTCOMES} selected={list.outcome} />
         <button type="submit">Filter</button>
       </form>
       {list.rows.length === 0 ? (

@@ -3,7 +3,7 @@ import { CONNECTOR_NAMES } from '../../connectors/types.js';
 import { sql, type Queryable } from '../../db/index.js';
 import { cursor, oneOf } from '../params.js';
 import { Layout, type PageCtx } from '../ui/layout.js';
-import { ActionButton, Badge, Empty, fmt, href, Notice, oneLine, Pager, Time } from '../ui/parts.js';
+import { ActionButton, Badge, Empty, FilterSelect, fmt, href, Notice, oneLine, Pager, Time } from '../ui/parts.js';
 
 const PAGE_SIZE = 50;
 /** Done and skipped jobs are counted over this window; open and dead ones all. */
@@ -110,28 +110,8 @@ export function JobsPage(props: { ctx: PageCtx; list: JobList; back: string; not
       </table>
 
       <form class="filters" method="get" action="/jobs">
-        <label>
-          Connector
-          <select name="connector">
-            <option value="">any</option>
-            {CONNECTOR_NAMES.map((c) => (
-              <option value={c} selected={c === list.connector}>
-                {c}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Status
-          <select name="status">
-            <option value="">any</option>
-            {JOB_STATUSES.map((s) => (
-              <option value={s} selected={s === list.status}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="Connector" name="connector" options={CONNECTOR_NAMES} selected={list.connector} />
+        <FilterSelect label="Status" name="status" options={JOB_STATUSES} selected={list.status} />
         <button type="submit">Filter</button>
       </form>
       {list.rows.length === 0 ? (

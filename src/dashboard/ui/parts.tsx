@@ -80,3 +80,20 @@ export function Notice(props: { text?: string }) {
 export function Empty(props: { children: Child }) {
   return <p class="muted">{props.children}</p>;
 }
+
+/** A labelled filter <select> whose first option, "any", sends an empty value (no filter). */
+export function FilterSelect(props: { label: string; name: string; options: readonly string[]; selected?: string; show?: (value: string) => string }) {
+  return (
+    <label>
+      {props.label}
+      <select name={props.name}>
+        <option value="">any</option>
+        {props.options.map((v) => (
+          <option value={v} selected={v === props.selected}>
+            {props.show ? props.show(v) : v}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
