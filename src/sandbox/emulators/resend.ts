@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { startEmulatorServer, type EmulatorServer, type RecordedRequest, type Reply } from './server.js';
+import { canonicalJson, startEmulatorServer, type EmulatorServer, type RecordedRequest, type Reply } from './server.js';
 
 /**
  * Resend emulator (https://resend.com/docs/api-reference): a real HTTP server on 127.0.0.1.
@@ -65,17 +65,6 @@ function addressOf(value: string): string | undefined {
   return ADDRESS.test(a) ? a : undefined;
 }
 
-/** Key-order-independent JSON, so a payload compares equal however its object was built. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}
 
 function header(req: RecordedRequest, name: string): string | undefined {
   const v = req.headers[name];
@@ -111,7 +100,7 @@ export async function startResendEmulator(opts: { apiKey?: string; domains?: Res
 
     const key = header(req, 'idempotency-key');
     if (key !== undefined && (key.length < 1 || key.length > 256)) return err(400, 'invalid_idempotency_key', 'The key must be between 1-256 chars.');
-    const fingerprint = canonical(b);
+    const fingerprint = canonicalJson(b);
     if (key !== undefined) {
       const seen = keys.get(key);
       if (seen && seen.fingerprint !== fingerprint) {

@@ -135,3 +135,18 @@ function parseBody(raw: string): unknown {
     return raw;
   }
 }
+
+/**
+ * Key-order-independent JSON of a parsed body: what an emulator compares to decide whether a request
+ * reusing an Idempotency-Key carries "the same parameters".
+ */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}

@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { startEmulatorServer, type EmulatorServer, type RecordedRequest, type Reply } from './server.js';
+import { canonicalJson, startEmulatorServer, type EmulatorServer, type RecordedRequest, type Reply } from './server.js';
 import {
   NOT_FOUND,
   RATE_LIMITED_TEXT,
@@ -147,7 +147,7 @@ export async function startZendeskEmulator(opts: ZendeskEmulatorOptions = {}): P
     const key = Array.isArray(header) ? header[0] : header;
     if (!key) return run();
     const now = Date.now();
-    const fingerprint = canonical(req.body);
+    const fingerprint = canonicalJson(req.body);
     const seen = keys.get(key);
     if (seen && seen.expiresAt > now) {
       if (seen.fingerprint !== fingerprint) {
@@ -278,14 +278,3 @@ export function signZendeskWebhook(body: string, secret: string, at: Date = new 
   };
 }
 
-/** Stable JSON (sorted keys) of a parsed body: "same request parameters" regardless of key order. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}
