@@ -54,6 +54,11 @@ const EnvSchema = z.object({
   BODY_LIMIT_BYTES: int(256 * 1024, 1024),
 
   STRIPE_WEBHOOK_SECRET: csv.pipe(z.array(z.string().startsWith('whsec_', 'each secret must start with whsec_'))),
+  /** Read-only API access for backfill and reconcile; a restricted key (`rk_…`) with read scopes is enough. */
+  STRIPE_SECRET_KEY: optionalString.pipe(z.string().regex(/^(sk|rk)_/, 'must start with sk_ or rk_ (a secret or restricted key)').optional()),
+  STRIPE_API_BASE_URL: urlDefault('https://api.stripe.com'),
+  /** Scheduled reconcile (leader-elected); 0 turns it off. Default 6 h; needs STRIPE_SECRET_KEY to compare billing. */
+  RECONCILE_INTERVAL_MS: int(21_600_000, 0),
   CLERK_WEBHOOK_SECRET: optionalString.pipe(z.string().startsWith('whsec_', 'must start with whsec_').optional()),
 
   HUBSPOT_ACCESS_TOKEN: optionalString,
@@ -160,7 +165,9 @@ export interface AppConfig {
   bootstrapApiKey?: string;
   metricsToken?: string;
   bodyLimitBytes: number;
-  stripe: { webhookSecrets: string[] };
+  /** `api` only when STRIPE_SECRET_KEY is set (backfill, reconcile). */
+  stripe: { webhookSecrets: string[]; api?: { secretKey: string; baseUrl: string } };
+  reconcile: { intervalMs: number };
   clerk: { webhookSecret?: string };
   hubspot?: { accessToken: string; baseUrl: string; lifecycleMap: Record<LifecycleState, string>; stateProperty: string };
   slack?: { webhookUrl: string };
@@ -301,7 +308,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bootstrapApiKey: e.HANDOFF_API_KEY,
     metricsToken: e.METRICS_TOKEN,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
-    stripe: { webhookSecrets: e.STRIPE_WEBHOOK_SECRET },
+    stripe: {
+      webhookSecrets: e.STRIPE_WEBHOOK_SECRET,
+      api: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY, baseUrl: e.STRIPE_API_BASE_URL.replace(/\/+$/, '') } : undefined,
+    },
+    reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS },
     clerk: { webhookSecret: e.CLERK_WEBHOOK_SECRET },
     hubspot: hubspotOn
       ? { accessToken: e.HUBSPOT_ACCESS_TOKEN!, baseUrl: e.HUBSPOT_BASE_URL.replace(/\/+$/, ''), lifecycleMap, stateProperty: e.HUBSPOT_STATE_PROPERTY }
