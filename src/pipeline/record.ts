@@ -3,7 +3,7 @@ import type { LifecycleState } from '../config/index.js';
 import type { ConnectorName } from '../connectors/types.js';
 import { sql, type Database, type Queryable } from '../db/index.js';
 import type { DomainEvent } from '../events/types.js';
-import { jobsFor, outboundChange, PER_EVENT_EFFECTS, transition, type FromState, type JobSpec, type Support } from '../lifecycle/index.js';
+import { jobsFor, outboundChange, PER_EVENT_EFFECTS, transition, type FromState, type JobSpec, type Rule, type Support } from '../lifecycle/index.js';
 import { identityPairs, lockOwners, mergeCustomers, type CustomerRow } from './customers.js';
 import { trackTicket } from './support.js';
 
@@ -13,6 +13,8 @@ export interface RecordDeps {
   /** Jobs for connectors not in this set are recorded as `skipped` (nothing would deliver them). */
   enabledConnectors: ReadonlySet<ConnectorName>;
   maxAttempts: number;
+  /** The state table to decide with; default STATE_TABLE (rehearse passes a candidate). */
+  table?: readonly Rule[];
 }
 
 export type Outcome = 'applied' | 'stale' | 'ignored';
@@ -140,7 +142,7 @@ export async function recordIn(tx: Queryable, event: DomainEvent, payload: unkno
   // Its per-event effects (a failed payment's alert) are still queued; they re-check state when they run.
   if (event.watermark && newest != null && Number(newest) > event.watermark.created) {
     const reason = `stale: created ${event.watermark.created} is older than ${newest} already applied`;
-    const decision = customer && event.kind && !isNew ? transition({ lifecycle: customer.lifecycle, support: customer.support }, event.kind) : undefined;
+    const decision = customer && event.kind && !isNew ? transition({ lifecycle: customer.lifecycle, support: customer.support }, event.kind, deps.table) : undefined;
     const perEvent = decision?.applied ? decision.effects.filter((e) => PER_EVENT_EFFECTS.has(e)) : [];
     if (customer) timeline.push(row('stale', customer.lifecycle, customer.lifecycle, null, { reason, ...(perEvent.length ? { queued: perEvent } : {}) }));
     return apply('stale', reason, undefined, { watermark: false, jobs: jobRows(perEvent, event, deps) });
@@ -160,7 +162,7 @@ export async function recordIn(tx: Queryable, event: DomainEvent, payload: unkno
   }
 
   const from: FromState = isNew ? 'new' : customer.lifecycle;
-  const decision = transition({ lifecycle: from, support: customer.support }, event.kind);
+  const decision = transition({ lifecycle: from, support: customer.support }, event.kind, deps.table);
   if (!decision.applied) {
     timeline.push(row('ignored', from, isNew ? 'lead' : from, null, { reason: decision.reason }));
     return apply('ignored', decision.reason, undefined, { watermark: true });
