@@ -10,6 +10,7 @@ import { connectorFingerprints, Dispatcher } from './dispatcher/index.js';
 import { createApp } from './http/index.js';
 import { ALL_SCOPES, displayPrefix, hashApiKey } from './ingest/index.js';
 import { createAlerting, createLogger, createMetrics, type Logger, type Metrics } from './monitor/index.js';
+import { createReconcileSchedule, providerReaders } from './reconcile/index.js';
 
 export interface RuntimeOptions {
   web: boolean;
@@ -27,6 +28,8 @@ export interface Runtime {
   logger: Logger;
   metrics: Metrics;
   app: ReturnType<typeof createApp>;
+  /** The configured connectors (what a dispatcher started later, e.g. createDispatcher, runs jobs with). */
+  connectors: ReturnType<typeof createConnectors>;
   dispatcher?: Dispatcher;
   /** Set when `web`: the bound address (port 0 → the OS picks). */
   url?: string;
@@ -55,6 +58,24 @@ export async function ensureBootstrapKey(db: Database, key: string, ids: Ids): P
   await db.query(sql.insertBootstrapKey, [ids.uuid(), 'bootstrap (HANDOFF_API_KEY)', displayPrefix(key), hashApiKey(key), [...ALL_SCOPES]]);
 }
 
+/** The outbox dispatcher for this configuration, not started (the worker role; also one pass from a cron route). */
+export function createDispatcher(
+  config: AppConfig,
+  deps: { db: Database; connectors: ReturnType<typeof createConnectors>; logger: Logger; metrics: Metrics; ids: Ids },
+): Dispatcher {
+  return new Dispatcher({
+    db: deps.db,
+    connectors: deps.connectors,
+    config: config.dispatcher,
+    logger: deps.logger.child({ role: 'dispatcher' }),
+    metrics: deps.metrics,
+    ids: deps.ids,
+    rateLimits: config.rateLimits,
+    circuit: config.circuit,
+    fingerprints: connectorFingerprints(config),
+  });
+}
+
 /**
  * Composes Handoff: database (migrated under the advisory lock), connectors, HTTP app, dispatcher.
  * `web` and `worker` select the roles; `handoff start` runs both in one process.
@@ -76,22 +97,25 @@ export async function startRuntime(config: AppConfig, opts: RuntimeOptions): Pro
     throw err;
   }
 
-  const dispatcher = opts.worker
-    ? new Dispatcher({
-        db,
-        connectors,
-        config: config.dispatcher,
-        logger: logger.child({ role: 'dispatcher' }),
-        metrics,
-        ids,
-        rateLimits: config.rateLimits,
-        circuit: config.circuit,
-        fingerprints: connectorFingerprints(config),
-      })
-    : undefined;
+  const dispatcher = opts.worker ? createDispatcher(config, { db, connectors, logger, metrics, ids }) : undefined;
   // Alert rules run in every web and worker process: an advisory lock and a leader row let one evaluate
   // at a time, and alerting survives the loss of any one process (a dead worker must still be noticed).
   const alerting = opts.web || opts.worker ? createAlerting({ db, config, logger, metrics, ids, enabled: new Set(connectors.keys()) }) : undefined;
+  // The scheduled reconcile runs in workers; a claim under an advisory lock makes one of them run it at a time.
+  const reconcile =
+    opts.worker && config.reconcile.intervalMs > 0
+      ? createReconcileSchedule({
+          db,
+          config,
+          readers: providerReaders(config),
+          record: { clock, ids, enabledConnectors: new Set(connectors.keys()), maxAttempts: config.dispatcher.maxAttempts },
+          clock,
+          ids,
+          intervalMs: config.reconcile.intervalMs,
+          logger,
+          id: `reconcile-${ids.uuid()}`,
+        })
+      : undefined;
   const app = createApp({
     config,
     db,
@@ -118,10 +142,12 @@ export async function startRuntime(config: AppConfig, opts: RuntimeOptions): Pro
     }
     await dispatcher?.start();
     await alerting?.start();
+    await reconcile?.start();
   } catch (err) {
     server?.close();
     await dispatcher?.stop().catch(() => undefined);
     await alerting?.stop().catch(() => undefined);
+    await reconcile?.stop().catch(() => undefined);
     if (!opts.db) await db.close().catch(() => undefined);
     throw err;
   }
@@ -133,6 +159,7 @@ export async function startRuntime(config: AppConfig, opts: RuntimeOptions): Pro
     logger,
     metrics,
     app,
+    connectors,
     dispatcher,
     url,
     close: () =>
@@ -145,6 +172,7 @@ export async function startRuntime(config: AppConfig, opts: RuntimeOptions): Pro
           });
         }
         await alerting?.stop();
+        await reconcile?.stop();
         await dispatcher?.stop();
         if (!opts.db) await db.close();
       })()),

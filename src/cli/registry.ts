@@ -1,11 +1,14 @@
 import type { Command } from './command.js';
+import { backfillCommand } from './commands/backfill.js';
 import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { jobsRetryCommand } from './commands/jobs-retry.js';
 import { jobsCommand } from './commands/jobs.js';
 import { keysCommand, keysCreateCommand, keysListCommand, keysRevokeCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
+import { reconcileCommand } from './commands/reconcile.js';
 import { replayCommand } from './commands/replay.js';
+import { rehearseCommand } from './commands/rehearse.js';
 import { startCommand, webCommand, workerCommand } from './commands/serve.js';
 import { traceCommand } from './commands/trace.js';
 
@@ -17,6 +20,9 @@ export const COMMANDS: readonly Command[] = [
   migrateCommand,
   doctorCommand,
   replayCommand,
+  backfillCommand,
+  reconcileCommand,
+  rehearseCommand,
   traceCommand,
   jobsCommand,
   jobsRetryCommand,

@@ -4,14 +4,17 @@ import type { AppDeps, Env } from './context.js';
 import { limitBody, requestContext } from './middleware.js';
 import { httpMetrics } from '../monitor/index.js';
 import { alertRoutes } from './routes/alerts.js';
+import { backfillRoutes } from './routes/backfill.js';
 import { adminRoutes } from './routes/admin.js';
 import { chatbotRoutes } from './routes/chatbot.js';
 import { connectorRoutes } from './routes/connectors.js';
+import { driftRoutes } from './routes/drift.js';
 import { customerRoutes } from './routes/customers.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { dashboardRoutes } from '../dashboard/index.js';
 import { reviewRoutes } from './routes/review.js';
+import { rehearseRoutes } from './routes/rehearse.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
 const POST_ONLY = ['/api/webhooks/stripe', '/api/webhooks/clerk', '/api/webhooks/zendesk', '/api/events', '/api/chatbot/actions'];
@@ -32,7 +35,10 @@ export function createApp(deps: AppDeps) {
   app.route('/api/review', reviewRoutes(deps));
   app.route('/api/alerts', alertRoutes(deps));
   app.route('/api/connectors', connectorRoutes(deps));
+  app.route('/api/drift', driftRoutes(deps));
   app.route('/api/admin', adminRoutes(deps));
+  app.route('/api/admin/rehearse', rehearseRoutes(deps));
+  app.route('/api/admin/backfill', backfillRoutes(deps));
   app.route('/', healthRoutes(deps));
   app.route('/', dashboardRoutes(deps));
 

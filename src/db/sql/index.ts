@@ -104,6 +104,37 @@ const NAMES = [
   'summarizeDashboardOutbox',
   'syncUptimeChecks',
   'trackSupportTicket',
+  // rehearse (src/rehearse)
+  'countRehearsalInbox',
+  'finishRehearsedTicketJob',
+  'listRehearsalCustomers',
+  'listRehearsalDecisions',
+  'listRehearsalInbox',
+  'listRehearsalJobs',
+  'listRehearsalOutcomes',
+  'listRehearsalSchemas',
+  'listTicketJobOutcomes',
+  'setRehearsedReceivedAt',
+  // reconcile (src/reconcile)
+  'alertDriftDetected',
+  'claimReconcileRun',
+  'finishReconcileRun',
+  'getLatestDriftReport',
+  'insertDriftReport',
+  'insertReconcileNote',
+  'listReconcileCustomers',
+  'queueReconcileSync',
+  // backfill (src/backfill)
+  'claimBackfillRun',
+  'findOpenBackfillRun',
+  'finishBackfillRun',
+  'getBackfillRun',
+  'heartbeatBackfillRun',
+  'insertBackfillRun',
+  'listBackfillCrmCustomers',
+  'listBackfillCustomerStates',
+  'queueBackfillCrmSync',
+  'saveBackfillCursor',
 ] as const;
 
 export type SqlName = (typeof NAMES)[number];

@@ -9,5 +9,6 @@ export const RULE_NAMES = [
   'payment_not_recovered',
   'signup_without_crm',
   'uptime',
+  'drift_detected',
 ] as const;
 export type RuleName = (typeof RULE_NAMES)[number];

@@ -1,6 +1,7 @@
 import type { AppConfig } from '../../config/index.js';
 import { sql, type Queryable } from '../../db/index.js';
 import { connectorRules } from './connector-rules.js';
+import { driftRules } from './drift-rules.js';
 import { counts, displayUrl, duration, money, percent, short } from './format.js';
 import type { RuleName } from './rule-names.js';
 
@@ -171,4 +172,4 @@ const uptime: Rule = {
 };
 
 /** Every rule, in evaluation order. */
-export const RULES: readonly Rule[] = [webhookFailureRate, oldestPending, deadLetter, ticketFailures, ...connectorRules, paymentNotRecovered, signupWithoutCrm, uptime];
+export const RULES: readonly Rule[] = [webhookFailureRate, oldestPending, deadLetter, ticketFailures, ...connectorRules, paymentNotRecovered, signupWithoutCrm, uptime, ...driftRules];

@@ -62,6 +62,8 @@ export interface HubspotEmulator extends EmulatorServer {
   properties: Map<string, PropertyDefinition>;
   /** Create a contact directly (no request recorded, any property allowed); returns it. */
   seed(properties: Record<string, string>): StoredContact;
+  /** Someone edits the contact in HubSpot's UI: no request recorded, any property, lastmodifieddate moves. */
+  edit(email: string, properties: Record<string, string>): StoredContact;
 }
 
 export const HUBSPOT_TEST_TOKEN = 'pat-na1-emulator-token';
@@ -213,6 +215,14 @@ export async function startHubspotEmulator(opts: HubspotEmulatorOptions = {}): P
     token,
     contacts: store.contacts,
     properties: store.properties,
+    edit(email, properties) {
+      const contact = store.byEmail(email);
+      if (!contact) throw new Error(`edit: no contact ${email}`);
+      const now = new Date().toISOString();
+      Object.assign(contact.properties, properties, { lastmodifieddate: now });
+      contact.updatedAt = now;
+      return contact;
+    },
     seed(properties) {
       const r = store.create(properties, true);
       if ('error' in r) throw new Error(`seed failed: ${JSON.stringify(r.error)}`);

@@ -29,3 +29,4 @@ export {
   type WebhookDelivery,
 } from './zendesk.js';
 export type { StoredTicket, StoredComment, ZendeskStatus } from './zendesk-store.js';
+export { startStripeEmulator, STRIPE_TEST_KEY, STRIPE_RESTRICTED_TEST_KEY, type StripeEmulator, type StripeEmulatorOptions, type StripeObject } from './stripe.js';

@@ -23,6 +23,7 @@ import {
  *     expireIdempotencyKeys() makes them all lapse now.
  *   GET  /api/v2/tickets.json[?external_id=…]   {"tickets":[…],"next_page":null,"previous_page":null,"count":N}
  *   GET  /api/v2/tickets/{id}.json               200 {"ticket":…} | 404 RecordNotFound
+ *   GET  /api/v2/tickets/show_many.json?ids=1,2  {"tickets":[…]} (unknown ids left out; ≤ 100 ids)
  *   PUT  /api/v2/tickets/{id}.json               comment / status / priority / subject / tags / additional_tags /
  *                                                remove_tags → 200 {"ticket":…,"audit":…}; closed → 422
  *   GET  /api/v2/tickets/{id}/comments.json      {"comments":[…]}
@@ -112,6 +113,13 @@ export async function startZendeskEmulator(opts: ZendeskEmulatorOptions = {}): P
     if (path === '/api/v2/tickets.json' && req.method === 'GET') {
       const ext = url.searchParams.get('external_id');
       const list = ext === null ? [...store.tickets.values()] : store.byExternalId(ext);
+      return { status: 200, body: { tickets: list.map((t) => ticketWire(t, origin)), next_page: null, previous_page: null, count: list.length } };
+    }
+    if (path === '/api/v2/tickets/show_many.json' && req.method === 'GET') {
+      // Unknown (deleted) ids are left out, like Zendesk; at most 100 ids.
+      const ids = (url.searchParams.get('ids') ?? '').split(',').filter((v) => /^\d+$/.test(v)).map(Number);
+      if (ids.length > 100) return { status: 400, body: { error: 'InvalidValue', description: 'at most 100 ids' } };
+      const list = ids.map((id) => store.tickets.get(id)).filter((t): t is StoredTicket => t !== undefined);
       return { status: 200, body: { tickets: list.map((t) => ticketWire(t, origin)), next_page: null, previous_page: null, count: list.length } };
     }
     const one = /^\/api\/v2\/tickets\/(\d+)(\/comments)?\.json$/.exec(path);
