@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
 import type { BackfillRun, BackfillKind, KindCounts } from '../../backfill/index.js';
 import type { AppConfig } from '../../config/index.js';
 import type { Database } from '../../db/index.js';
 import { str } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { configOf, SERVER_OPTION, WHERE_DATA_COMES_FROM } from '../context.js';
-import { networkReason, probeHandoff } from '../data/api.js';
-import { CliError, DataAccessError, UsageError } from '../errors.js';
+import { adminClient } from '../data/api.js';
+import { reachData } from '../data/reach.js';
+import { CliError, UsageError } from '../errors.js';
 import { duration } from '../format.js';
 import { json, line } from '../io.js';
 import { usage } from './jobs.js';
@@ -54,7 +54,8 @@ ${WHERE_DATA_COMES_FROM}`,
     const request = { since, syncCrm: ctx.values['sync-crm'] === true, restart: ctx.values.restart === true };
     const config = await configOf(ctx);
     const url = str(ctx.values, 'url') ?? (ctx.io.env.HANDOFF_URL?.trim() || undefined);
-    const target = await chooseTarget(config, url);
+    // The run itself records 4 events at a time: a pool of 6 leaves room for progress writes.
+    const target = await reachData(config, { url, poolMax: 6 });
     const stop = new AbortController();
     const onSigint = () => stop.abort();
     process.once('SIGINT', onSigint);
@@ -72,7 +73,6 @@ ${WHERE_DATA_COMES_FROM}`,
   },
 };
 
-type Target = { kind: 'api'; base: string } | { kind: 'direct'; db: Database };
 interface Outcome {
   run: BackfillRun;
   resumed: boolean;
@@ -82,47 +82,6 @@ interface Request {
   since?: Date;
   syncCrm: boolean;
   restart: boolean;
-}
-
-/** The same choice as every data command (cli/data/connect.ts): a named server, PostgreSQL, the local server, or PGlite here. */
-async function chooseTarget(config: AppConfig, url: string | undefined): Promise<Target> {
-  const { openPglite, openPostgres, pendingMigrations } = await import('../../db/index.js');
-  if (url) return { kind: 'api', base: checkUrl(url) };
-  let db: Database;
-  if (config.database.kind === 'postgres') {
-    db = await openPostgres(config.database.url, { max: 6 });
-    try {
-      await db.query('SELECT 1');
-    } catch (err) {
-      await db.close().catch(() => undefined);
-      throw new DataAccessError(`cannot reach ${db.describe} (${(err as Error).message})`, 'check DATABASE_URL and that PostgreSQL is running', err);
-    }
-  } else {
-    const local = `http://${config.host === '0.0.0.0' || config.host === '' ? '127.0.0.1' : config.host}:${config.port}`;
-    const probe = await probeHandoff(local);
-    if (probe.ok) return { kind: 'api', base: local };
-    if (!existsSync(config.database.dataDir)) {
-      throw new DataAccessError(`no Handoff server answered at ${local} (${probe.reason}), and there is no embedded database at ${config.database.dataDir}`, 'start Handoff, or set HANDOFF_URL to a running server, or DATABASE_URL to use PostgreSQL');
-    }
-    try {
-      db = await openPglite(config.database.dataDir);
-    } catch (err) {
-      throw new DataAccessError(
-        `the embedded database at ${config.database.dataDir} cannot be opened here (${(err as Error).message}), and no Handoff server answered at ${local}`,
-        'set HANDOFF_URL and HANDOFF_ADMIN_TOKEN to the server that owns it, or stop the process holding it',
-        err,
-      );
-    }
-  }
-  const pending = await pendingMigrations(db).catch(async (err: unknown) => {
-    await db.close().catch(() => undefined);
-    throw err;
-  });
-  if (pending.length) {
-    await db.close().catch(() => undefined);
-    throw new CliError(`${db.describe} is not migrated: pending migrations ${pending.join(', ')}`, { fix: 'run "handoff migrate" (or start Handoff, which migrates at start-up)' });
-  }
-  return { kind: 'direct', db };
 }
 
 async function direct(db: Database, config: AppConfig, req: Request, signal: AbortSignal, draw: (run: Partial<BackfillRun>) => void): Promise<Outcome> {
@@ -155,26 +114,8 @@ async function direct(db: Database, config: AppConfig, req: Request, signal: Abo
 }
 
 async function viaApi(base: string, token: string | undefined, req: Request, signal: AbortSignal, draw: (run: Partial<BackfillRun>) => void): Promise<Outcome> {
-  if (!token) throw new DataAccessError(`a Handoff server answers at ${base}, but HANDOFF_ADMIN_TOKEN is not set`, 'set HANDOFF_ADMIN_TOKEN to the admin token the server runs with');
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    let res: Response;
-    try {
-      res = await fetch(`${base}/api/admin/backfill${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(REQUEST_MS),
-      });
-    } catch (err) {
-      throw new DataAccessError(`no Handoff server answered at ${base} (${networkReason(err)})`, 'start Handoff, or set HANDOFF_URL to the running server; an unfinished run resumes next time', err);
-    }
-    const parsed = (await res.json().catch(() => undefined)) as { message?: string; fix?: string } | undefined;
-    if (res.ok && parsed) return parsed as T;
-    if (res.status === 401) throw new CliError(`the server at ${base} refused the admin token`, { fix: 'set HANDOFF_ADMIN_TOKEN to the token the server runs with' });
-    if (res.status === 404 && (parsed?.message ?? '').startsWith('no route for')) throw new CliError(`the server at ${base} has no backfill API`, { fix: 'upgrade that Handoff server' });
-    throw new CliError(parsed?.message ?? `${method} ${base}/api/admin/backfill${path} → HTTP ${res.status}: not a Handoff answer`, { fix: parsed?.fix });
-  };
+  const admin = adminClient(base, token, { timeoutMs: REQUEST_MS });
+  const call = <T>(method: string, path: string, body?: unknown) => admin<T>(method, `/api/admin/backfill${path}`, body);
   const started = await call<{ run: BackfillRun; resumed: boolean }>('POST', '', {
     ...(req.since ? { since: req.since.toISOString() } : {}),
     syncCrm: req.syncCrm,
@@ -244,13 +185,3 @@ function progressLine(ctx: CommandContext) {
   };
 }
 
-function checkUrl(raw: string): string {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    throw new UsageError(`not a URL: ${JSON.stringify(raw.slice(0, 200))} (expected http://host:port or https://host)`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`the server URL must start with http:// or https://, got ${u.protocol}`);
-  return u.origin + u.pathname.replace(/\/+$/, '');
-}

@@ -1,11 +1,12 @@
-import { existsSync } from 'node:fs';
 import type { AppConfig } from '../../config/index.js';
+import type { Database } from '../../db/index.js';
 import type { DriftReport } from '../../reconcile/index.js';
 import { int, str } from '../args.js';
 import type { Command } from '../command.js';
 import { configOf, SERVER_OPTION, WHERE_DATA_COMES_FROM } from '../context.js';
-import { networkReason, probeHandoff } from '../data/api.js';
-import { CliError, DataAccessError } from '../errors.js';
+import { adminClient } from '../data/api.js';
+import { reachData } from '../data/reach.js';
+import { CliError } from '../errors.js';
 import { oneLine, plural, table, timestamp } from '../format.js';
 import { json, line, progress, type Io, type Progress } from '../io.js';
 
@@ -99,47 +100,13 @@ function render(io: Io, r: DriftReport, via: string): void {
 
 /** Same order as every data command (see WHERE_DATA_COMES_FROM): a named server, PostgreSQL, a local server, the embedded database. */
 async function connect(config: AppConfig, url: string | undefined): Promise<Runner> {
-  if (url) return apiRunner(url, config.adminToken);
-  if (config.database.kind === 'pglite') {
-    const localUrl = `http://${config.host === '0.0.0.0' || config.host === '' ? '127.0.0.1' : config.host}:${config.port}`;
-    const probe = await probeHandoff(localUrl);
-    if (probe.ok) return apiRunner(localUrl, config.adminToken);
-    if (!existsSync(config.database.dataDir)) {
-      throw new DataAccessError(
-        `no Handoff server answered at ${localUrl} (${probe.reason}), and there is no embedded database at ${config.database.dataDir}`,
-        'start Handoff (npx handoff start), or set HANDOFF_URL to a running server, or DATABASE_URL to use PostgreSQL',
-      );
-    }
-  }
-  return directRunner(config);
+  const target = await reachData(config, { url });
+  return target.kind === 'api' ? apiRunner(target.base, config.adminToken) : directRunner(config, target.db);
 }
 
-async function directRunner(config: AppConfig): Promise<Runner> {
-  const { openPglite, openPostgres, pendingMigrations } = await import('../../db/index.js');
-  const { DatabaseInUseError } = await import('../../db/dir-lock.js');
+async function directRunner(config: AppConfig, open: Database): Promise<Runner> {
   const { systemClock, systemIds } = await import('../../clock.js');
   const { enabledConnectors, providerReaders, runReconcile } = await import('../../reconcile/index.js');
-  let db;
-  try {
-    db = config.database.kind === 'postgres' ? await openPostgres(config.database.url, { max: 2 }) : await openPglite(config.database.dataDir);
-    await db.query('SELECT 1');
-  } catch (err) {
-    await db?.close().catch(() => undefined);
-    if (err instanceof DatabaseInUseError) {
-      throw new DataAccessError(
-        `the embedded database is in use by ${err.pid === undefined ? 'another process' : `process ${err.pid}`} that serves no admin API here`,
-        'set HANDOFF_URL to the Handoff server that owns it (and HANDOFF_ADMIN_TOKEN), stop that process while you reconcile, or use PostgreSQL (DATABASE_URL)',
-        err,
-      );
-    }
-    throw new DataAccessError(`cannot open the database (${(err as Error).message})`, 'check DATABASE_URL / HANDOFF_DATA_DIR and that the database accepts connections', err);
-  }
-  const pending = await pendingMigrations(db);
-  if (pending.length) {
-    await db.close();
-    throw new CliError(`${db.describe} is not migrated: pending migrations ${pending.join(', ')}`, { fix: 'run "handoff migrate" (or start Handoff, which migrates at start-up)' });
-  }
-  const open = db;
   return {
     via: open.describe,
     async run(input, io) {
@@ -167,39 +134,13 @@ async function directRunner(config: AppConfig): Promise<Runner> {
   };
 }
 
-function apiRunner(baseUrl: string, token: string | undefined): Runner {
-  const base = baseUrl.replace(/\/+$/, '');
+function apiRunner(base: string, token: string | undefined): Runner {
+  const call = adminClient(base, token, { timeoutMs: API_TIMEOUT_MS });
   return {
     via: `the admin API at ${base}`,
     async run(input) {
-      if (!token) {
-        throw new DataAccessError(`HANDOFF_ADMIN_TOKEN is not set: the server at ${base} needs it`, 'set HANDOFF_ADMIN_TOKEN to the admin token the server runs with');
-      }
-      let res: Response;
-      try {
-        res = await fetch(`${base}/api/drift/${input.fix ? 'fix' : 'run'}`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ ...(input.customer ? { customer: input.customer } : {}), ...(input.limit ? { limit: input.limit } : {}) }),
-          redirect: 'manual',
-          signal: AbortSignal.timeout(API_TIMEOUT_MS),
-        });
-      } catch (err) {
-        throw new DataAccessError(`no Handoff server answered at ${base} (${networkReason(err)})`, 'start Handoff, or set HANDOFF_URL to the address of the running server', err);
-      }
-      const text = await res.text();
-      let body: { report?: DriftReport; message?: string } | undefined;
-      try {
-        body = JSON.parse(text) as typeof body;
-      } catch {
-        body = undefined;
-      }
-      if (res.ok && body?.report) return body.report;
-      if (res.status === 401 || res.status === 403) throw new CliError(`the server at ${base} refused the admin token`, { fix: 'set HANDOFF_ADMIN_TOKEN to the token the server runs with' });
-      if (res.status === 404 && !body?.message?.startsWith('no customer')) {
-        throw new CliError(`the server at ${base} has no reconcile API (POST /api/drift → 404)`, { fix: 'upgrade that Handoff server, or check that HANDOFF_URL points at Handoff' });
-      }
-      throw new CliError(body?.message ?? `POST ${base}/api/drift → HTTP ${res.status}: not a Handoff answer`);
+      const body = { ...(input.customer ? { customer: input.customer } : {}), ...(input.limit ? { limit: input.limit } : {}) };
+      return (await call<{ report: DriftReport }>('POST', `/api/drift/${input.fix ? 'fix' : 'run'}`, body)).report;
     },
     close: async () => {},
   };

@@ -5,14 +5,17 @@ import type { HandoffData } from './types.js';
 /** Per request; the admin API answers from one query or two. */
 const TIMEOUT_MS = 15_000;
 
+export type AdminCall = <T>(method: string, path: string, body?: unknown) => Promise<T>;
+
 /**
- * Data access through a running server's admin API (Bearer HANDOFF_ADMIN_TOKEN). Failures say what to
- * do: no server → DataAccessError; token refused → CliError naming HANDOFF_ADMIN_TOKEN; a 4xx → the
- * server's own message. The token is sent only to `baseUrl` and never printed.
+ * One request to a running server's admin API (Bearer HANDOFF_ADMIN_TOKEN), shared by every data command.
+ * Failures say what to do: no server → DataAccessError; token refused → CliError naming HANDOFF_ADMIN_TOKEN;
+ * an older server without the route → CliError "upgrade"; a 4xx → the server's own message (and `fix`).
+ * The token is sent only to `baseUrl` and never printed. `timeoutMs` per request (default 15 s).
  */
-export function apiData(baseUrl: string, token: string | undefined): HandoffData {
+export function adminClient(baseUrl: string, token: string | undefined, opts: { timeoutMs?: number } = {}): AdminCall {
   const base = baseUrl.replace(/\/+$/, '');
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     if (!token) {
       const probe = await probeHandoff(base);
       if (!probe.ok) throw new DataAccessError(`no Handoff server answered at ${base} (${probe.reason})`, 'start Handoff, or set HANDOFF_URL to the address of the running server');
@@ -28,13 +31,13 @@ export function apiData(baseUrl: string, token: string | undefined): HandoffData
         headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
         redirect: 'manual',
-        signal: AbortSignal.timeout(TIMEOUT_MS),
+        signal: AbortSignal.timeout(opts.timeoutMs ?? TIMEOUT_MS),
       });
     } catch (err) {
       throw new DataAccessError(`no Handoff server answered at ${base} (${networkReason(err)})`, `start Handoff, or set HANDOFF_URL to the address of the running server`, err);
     }
     const text = await res.text();
-    let parsed: { error?: string; message?: string } | undefined;
+    let parsed: { error?: string; message?: string; fix?: string } | undefined;
     try {
       parsed = JSON.parse(text) as typeof parsed;
     } catch {
@@ -47,15 +50,21 @@ export function apiData(baseUrl: string, token: string | undefined): HandoffData
       });
     }
     if (res.status === 404 && (parsed?.message ?? '').startsWith('no route for')) {
-      throw new CliError(`the server at ${base} has no admin API (${method} ${path.split('?')[0]} → 404)`, {
+      throw new CliError(`the server at ${base} has no such admin API (${method} ${path.split('?')[0]} → 404)`, {
         fix: 'upgrade that Handoff server, or check that HANDOFF_URL points at Handoff',
       });
     }
     if (!parsed?.message) throw new CliError(`${method} ${base}${path.split('?')[0]} → HTTP ${res.status}: not a Handoff answer`, { fix: 'check that HANDOFF_URL points at Handoff' });
     const requestId = res.headers.get('x-request-id');
-    if (res.status >= 500) throw new CliError(`the server failed: ${parsed.message}${requestId ? ` (request id ${requestId})` : ''}`);
-    throw new CliError(parsed.message);
+    if (res.status >= 500) throw new CliError(`the server failed: ${parsed.message}${requestId ? ` (request id ${requestId})` : ''}`, { fix: parsed.fix });
+    throw new CliError(parsed.message, { fix: parsed.fix });
   };
+}
+
+/** Data access through a running server's admin API; see adminClient for how failures read. */
+export function apiData(baseUrl: string, token: string | undefined): HandoffData {
+  const base = baseUrl.replace(/\/+$/, '');
+  const call = adminClient(base, token);
   const enc = encodeURIComponent;
   return {
     via: `the admin API at ${base}`,
