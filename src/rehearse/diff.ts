@@ -40,11 +40,14 @@ export interface Side {
   outcomes: SideOutcome[];
 }
 
-/** Reads one side with the same statements; `tx` decides which schema they resolve in. */
-export async function readSide(tx: Queryable, since: Date, lastId: number): Promise<Side> {
-  const customers = (await tx.query<SideCustomer>(sql.listRehearsalCustomers)).rows;
-  const jobs = (await tx.query<SideJob>(sql.listRehearsalJobs, [since, lastId])).rows.filter((j) => RECORDED_KEY.test(j.idempotency_key));
-  const outcomes = (await tx.query<SideOutcome>(sql.listRehearsalOutcomes, [since, lastId])).rows;
+/**
+ * Reads one side with the same statements; `tx` decides which schema they resolve in. `upTo`: the newest
+ * inbox id to compare (reality: fixed when the rehearsal started; the scratch schema holds nothing newer).
+ */
+export async function readSide(tx: Queryable, since: Date, upTo: number): Promise<Side> {
+  const customers = (await tx.query<SideCustomer>(sql.listRehearsalCustomers, [upTo])).rows;
+  const jobs = (await tx.query<SideJob>(sql.listRehearsalJobs, [since, upTo])).rows.filter((j) => RECORDED_KEY.test(j.idempotency_key));
+  const outcomes = (await tx.query<SideOutcome>(sql.listRehearsalOutcomes, [since, upTo])).rows;
   return { customers, jobs, outcomes };
 }
 

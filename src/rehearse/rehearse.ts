@@ -27,7 +27,7 @@ export interface RehearsalReport extends Differences {
   selfCheck: boolean;
   candidate: { description?: string; changes: string[]; rules: number };
   replayed: { events: number; decidedByCandidate: number; notReplayed: NotReplayed[] };
-  /** Customers whose state differs + jobs added + jobs dropped + customers whose CRM properties differ. */
+  /** Customers whose state differs + jobs added + jobs dropped + customers whose CRM properties differ + events decided differently. */
   differences: number;
 }
 
@@ -36,8 +36,8 @@ export interface RehearsalReport extends Differences {
  * order (events received before `since` with the current table, to rebuild the state the candidate starts
  * from; events since then with the candidate), the scratch schema compared with reality, and dropped
  * whatever happens (error, abort). Reality is only read. Events recorded while it runs are not replayed and
- * not compared (the inbox is fixed at its newest id when the rehearsal starts); a customer they changed
- * meanwhile can show as a difference, so rehearse a quiet moment or read such a customer's trace.
+ * not compared (the inbox is fixed at its newest id when the rehearsal starts), nor are customers they
+ * created; a known customer they changed meanwhile can show as a difference (read its trace).
  */
 export async function rehearse(db: Database, input: RehearsalInput): Promise<RehearsalReport> {
   const now = input.now?.() ?? new Date();
@@ -61,7 +61,7 @@ export async function rehearse(db: Database, input: RehearsalInput): Promise<Reh
       onProgress: (done) => input.onProgress?.(done, total),
     });
     const actual = await readSide(db, input.since, lastId);
-    const rehearsed = await inScratch(db, schema, (tx) => readSide(tx, input.since, lastId));
+    const rehearsed = await inScratch(db, schema, (tx) => readSide(tx, input.since, Number.MAX_SAFE_INTEGER));
     const diff = compare(actual, rehearsed, { stateProperty: input.stateProperty, actualMap: input.current.lifecycleMap, rehearsedMap: input.candidate.lifecycleMap });
     return {
       since: input.since.toISOString(),
@@ -69,7 +69,7 @@ export async function rehearse(db: Database, input: RehearsalInput): Promise<Reh
       candidate: { description: input.candidate.description, changes: input.candidate.changes, rules: input.candidate.table.length },
       replayed: stats,
       ...diff,
-      differences: diff.customers.length + diff.jobs.added.length + diff.jobs.dropped.length + diff.crm.length,
+      differences: diff.customers.length + diff.jobs.added.length + diff.jobs.dropped.length + diff.crm.length + diff.decisions.length,
     };
   } finally {
     await dropScratch(db, schema);

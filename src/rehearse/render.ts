@@ -23,7 +23,7 @@ export function renderReport(r: RehearsalReport): string[] {
   }
   out.push('');
   if (r.differences === 0) {
-    out.push(r.selfCheck ? 'No differences: replaying the stored events reproduces every customer state and effect.' : 'No differences: the candidate changes no customer state, no effect and no CRM property for these events.');
+    out.push(r.selfCheck ? 'No differences: replaying the stored events reproduces every decision, customer state and effect.' : 'No differences: the candidate decides these events exactly as they were decided.');
     return out;
   }
   if (r.customers.length) {
@@ -47,7 +47,7 @@ export function renderReport(r: RehearsalReport): string[] {
     more(out, r.crm.length);
   }
   if (r.decisions.length) {
-    out.push(`Why — events decided differently (${r.decisions.length}):`);
+    out.push(`Events decided differently (${r.decisions.length}), as recorded → as rehearsed:`);
     for (const d of r.decisions.slice(0, SHOWN)) out.push(`  ${d.event.source} ${d.event.type} ${d.event.id}: ${d.actual} → ${d.rehearsed}`);
     more(out, r.decisions.length);
   }

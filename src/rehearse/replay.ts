@@ -6,12 +6,15 @@ import { recordIn, type RecordDeps } from '../pipeline/index.js';
 import { rebuildEvent, type StoredDecision, type StoredEvent } from './events.js';
 import { inScratch } from './scratch.js';
 
+/** Stored events read per page (one query on the live schema). */
+export const REPLAY_PAGE = 200;
 /**
- * Events per scratch transaction. Embedded PGlite has ONE connection shared with the live pipeline, and
- * PostgreSQL advisory locks on the events' identities are held until commit: a modest batch keeps either
- * wait short (a few milliseconds per event), and the loop yields between batches.
+ * How long one scratch transaction may run before it commits and the loop yields to the event loop.
+ * Embedded PGlite is ONE connection in this thread, shared with the live pipeline: while a transaction runs,
+ * no webhook is recorded and no timer or socket is served. On PostgreSQL the events' advisory locks (the
+ * same keys as live events of those customers) are held until commit. Either wait stays this short.
  */
-export const REPLAY_BATCH = 50;
+export const TX_BUDGET_MS = 50;
 
 export interface ReplayInput {
   schema: string;
@@ -64,33 +67,39 @@ export async function replayInbox(db: Database, input: ReplayInput): Promise<Rep
   let after = 0;
   for (;;) {
     if (input.signal?.aborted) throw new RehearsalAborted();
-    const { rows } = await db.query<StoredEvent>(sql.listRehearsalInbox, [after, input.lastId, REPLAY_BATCH]);
+    const { rows } = await db.query<StoredEvent>(sql.listRehearsalInbox, [after, input.lastId, REPLAY_PAGE]);
     if (rows.length === 0) break;
     const decisions = await chatbotDecisions(db, rows);
-    await inScratch(db, input.schema, async (tx) => {
-      for (const row of rows) {
-        const receivedAt = new Date(row.received_at);
-        if (row.source === 'zendesk') await tickets.applyUpTo(tx, receivedAt);
-        const rebuilt = rebuildEvent(row, decisions);
-        if (rebuilt.kind === 'skip') {
-          stats.notReplayed.push({ source: row.source, eventId: row.event_id, type: row.type, reason: rebuilt.reason });
-          continue;
-        }
-        const byCandidate = receivedAt >= input.since;
-        const clock: Clock = { now: () => receivedAt };
-        const deps: RecordDeps = { ...input.record, clock, ids, table: byCandidate ? input.candidate : input.current };
-        const inboxId =
-          rebuilt.kind === 'chatbot'
-            ? (await execute(tx, rebuilt.input, deps, rebuilt.rule)).inboxId
-            : (await recordIn(tx, rebuilt.event, row.payload, deps)).inboxId;
-        if (inboxId !== undefined) await tx.query(sql.setRehearsedReceivedAt, [inboxId, receivedAt]);
-        stats.events += 1;
-        if (byCandidate) stats.decidedByCandidate += 1;
-      }
-    });
+    for (let i = 0; i < rows.length; ) {
+      if (input.signal?.aborted) throw new RehearsalAborted();
+      await inScratch(db, input.schema, async (tx) => {
+        const began = performance.now();
+        do {
+          const row = rows[i++]!;
+          const receivedAt = new Date(row.received_at);
+          if (row.source === 'zendesk') await tickets.applyUpTo(tx, receivedAt);
+          const rebuilt = rebuildEvent(row, decisions);
+          if (rebuilt.kind === 'skip') {
+            stats.notReplayed.push({ source: row.source, eventId: row.event_id, type: row.type, reason: rebuilt.reason });
+            continue;
+          }
+          const byCandidate = receivedAt >= input.since;
+          const clock: Clock = { now: () => receivedAt };
+          const deps: RecordDeps = { ...input.record, clock, ids, table: byCandidate ? input.candidate : input.current };
+          const inboxId =
+            rebuilt.kind === 'chatbot'
+              ? (await execute(tx, rebuilt.input, deps, rebuilt.rule)).inboxId
+              : (await recordIn(tx, rebuilt.event, row.payload, deps)).inboxId;
+          if (inboxId !== undefined) await tx.query(sql.setRehearsedReceivedAt, [inboxId, receivedAt]);
+          stats.events += 1;
+          if (byCandidate) stats.decidedByCandidate += 1;
+        } while (i < rows.length && performance.now() - began < TX_BUDGET_MS);
+      });
+      input.onProgress?.(stats.events + stats.notReplayed.length);
+      // A macrotask, not a microtask: pending sockets and timers (the live pipeline) run before the next transaction.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
     after = Number(rows[rows.length - 1]!.id);
-    input.onProgress?.(stats.events + stats.notReplayed.length);
-    await new Promise((resolve) => setImmediate(resolve));
   }
   return stats;
 }

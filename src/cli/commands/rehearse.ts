@@ -1,11 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import type { AppConfig } from '../../config/index.js';
-import type { Database } from '../../db/index.js';
+import { readFileSync } from 'node:fs';
 import type { RehearsalReport } from '../../rehearse/index.js';
 import { str } from '../args.js';
 import type { Command } from '../command.js';
 import { configOf, SERVER_OPTION, WHERE_DATA_COMES_FROM } from '../context.js';
-import { networkReason, probeHandoff } from '../data/api.js';
+import { networkReason } from '../data/api.js';
 import { CliError, DataAccessError, EXIT, UsageError } from '../errors.js';
 import { json, line, progress, type Progress } from '../io.js';
 
@@ -39,7 +37,8 @@ FILE (JSON; every key optional):
   or {"table": [ …every rule… ]} to replace the table. Rules: name, on (event kinds), from ("any" or states),
   to?, support?, effects, why?. First matching rule wins.
 
-Exit codes: 0 no differences, 1 differences found, 2 bad usage or config file, 3 data out of reach.
+Exit codes: 0 no differences, 1 differences found, 2 bad usage or config file, 3 data out of reach,
+130 interrupted (the scratch schema is dropped).
 
 ${WHERE_DATA_COMES_FROM}`,
   options: {
@@ -56,9 +55,10 @@ ${WHERE_DATA_COMES_FROM}`,
     const r = await import('../../rehearse/index.js');
     const { BadRequestError } = await import('../../errors.js');
     let since: Date;
+    let candidate: ReturnType<typeof r.candidateOf>;
     try {
       since = r.parseSince(rawSince, new Date());
-      r.candidateOf(value, r.currentOf(config)); // checked here first: a bad file is exit 2 whichever way we go
+      candidate = r.candidateOf(value, r.currentOf(config)); // checked here too: a bad file is exit 2 whichever way we go
     } catch (err) {
       if (err instanceof BadRequestError) throw new UsageError(`${file ? `${file}: ` : ''}${err.message}`);
       throw err;
@@ -71,7 +71,9 @@ ${WHERE_DATA_COMES_FROM}`,
       bar ??= progress(ctx.io, total, 'rehearsing');
       bar.update(done, 'events');
     };
-    const access = await reach(config, str(ctx.values, 'url') ?? (ctx.io.env.HANDOFF_URL?.trim() || undefined));
+    // Loaded here: the database drivers are heavy and --help must stay instant.
+    const { reachData } = await import('../data/reach.js');
+    const access = await reachData(config, { url: str(ctx.values, 'url') ?? (ctx.io.env.HANDOFF_URL?.trim() || undefined) });
     let report: RehearsalReport;
     let via: string;
     if (access.kind === 'api') {
@@ -85,7 +87,7 @@ ${WHERE_DATA_COMES_FROM}`,
       try {
         const { createConnectors } = await import('../../connectors/index.js');
         const enabledConnectors = new Set(createConnectors(config).keys());
-        report = await r.runRehearsal(access.db, config, { enabledConnectors, maxAttempts: config.dispatcher.maxAttempts }, { since, candidate: r.candidateOf(value, r.currentOf(config)) }, { signal: abort.signal, onProgress });
+        report = await r.runRehearsal(access.db, config, { enabledConnectors, maxAttempts: config.dispatcher.maxAttempts }, { since, candidate }, { signal: abort.signal, onProgress });
       } catch (err) {
         if (err instanceof r.RehearsalAborted) throw new CliError(err.message, { exitCode: 130 });
         throw err;
@@ -96,11 +98,10 @@ ${WHERE_DATA_COMES_FROM}`,
       }
     }
 
+    // stderr in both modes: --json keeps stdout one document.
+    ctx.io.err(`rehearsed on ${via}\n`);
     if (ctx.json) json(ctx.io, report);
-    else {
-      ctx.io.err(`rehearsed on ${via}\n`);
-      for (const l of r.renderReport(report)) line(ctx.io, l);
-    }
+    else for (const l of r.renderReport(report)) line(ctx.io, l);
     return report.differences === 0 ? EXIT.ok : EXIT.failed;
   },
 };
@@ -117,64 +118,6 @@ function readConfigFile(file: string): unknown {
   } catch (err) {
     throw new UsageError(`${file} is not valid JSON (${(err as Error).message})`);
   }
-}
-
-type Access = { kind: 'api'; base: string } | { kind: 'db'; db: Database };
-
-/**
- * The same choice as every data command (src/cli/data/connect.ts): a named server → its admin API;
- * DATABASE_URL → PostgreSQL here; embedded PGlite → the admin API of the local server that owns it, else
- * opened here. A rehearsal needs the database itself (not the HandoffData operations), hence its own copy.
- */
-async function reach(config: AppConfig, url: string | undefined): Promise<Access> {
-  const { openPglite, openPostgres, pendingMigrations } = await import('../../db/index.js');
-  const { DatabaseInUseError } = await import('../../db/dir-lock.js');
-  if (url) {
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      throw new UsageError(`not a URL: ${JSON.stringify(url.slice(0, 200))} (expected http://host:port or https://host)`);
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`the server URL must start with http:// or https://, got ${u.protocol}`);
-    return { kind: 'api', base: u.origin + u.pathname.replace(/\/+$/, '') };
-  }
-  let db: Database;
-  if (config.database.kind === 'postgres') {
-    db = await openPostgres(config.database.url, { max: 2 });
-    try {
-      await db.query('SELECT 1');
-    } catch (err) {
-      await db.close().catch(() => undefined);
-      throw new DataAccessError(`cannot reach ${db.describe} (${(err as Error).message})`, 'check DATABASE_URL and that PostgreSQL is running and accepts connections from here', err);
-    }
-  } else {
-    const host = config.host === '0.0.0.0' || config.host === '' ? '127.0.0.1' : config.host === '::' ? '[::1]' : config.host;
-    const localUrl = `http://${host}:${config.port}`;
-    const probe = await probeHandoff(localUrl);
-    if (probe.ok) return { kind: 'api', base: localUrl };
-    const dir = config.database.dataDir;
-    const noServer = `no Handoff server answered at ${localUrl} (${probe.reason})`;
-    if (!existsSync(dir)) throw new DataAccessError(`${noServer}, and there is no embedded database at ${dir}`, 'start Handoff, or set HANDOFF_URL to a running server, or DATABASE_URL to use PostgreSQL');
-    try {
-      db = await openPglite(dir);
-    } catch (err) {
-      if (err instanceof DatabaseInUseError) {
-        throw new DataAccessError(
-          `the embedded database at ${dir} is in use by ${err.pid === undefined ? 'another process' : `process ${err.pid}`}, and ${noServer}`,
-          'set HANDOFF_URL to the address of the server that owns it and HANDOFF_ADMIN_TOKEN to its admin token, or stop that process while you rehearse',
-          err,
-        );
-      }
-      throw new DataAccessError(`cannot open the embedded database at ${dir} (${(err as Error).message})`, "check HANDOFF_DATA_DIR and the folder's permissions", err);
-    }
-  }
-  const pending = await pendingMigrations(db);
-  if (pending.length) {
-    await db.close();
-    throw new CliError(`${db.describe} is not migrated: pending migrations ${pending.join(', ')}`, { fix: 'run "handoff migrate" (or start Handoff, which migrates at start-up)' });
-  }
-  return { kind: 'db', db };
 }
 
 /** POST /api/admin/rehearse and read its NDJSON answer: progress lines, then the report or the error. */
