@@ -1,5 +1,4 @@
-import type { EffectInput } from '../chatbot/index.js';
-import { noteAndTag, type Category, type Priority } from '../chatbot/schema.js';
+import { noteAndTag, type Category, type EffectInput, type Priority } from '../chatbot/index.js';
 import { fromApp, fromClerk, fromStripe, fromZendesk, type DomainEvent } from '../events/index.js';
 
 /** One stored inbox row, as listRehearsalInbox reads it. */

@@ -1,4 +1,4 @@
-import { execute } from '../chatbot/execute.js';
+import { execute } from '../chatbot/index.js';
 import type { Clock, Ids } from '../clock.js';
 import { sql, type Database, type Tx } from '../db/index.js';
 import type { Rule } from '../lifecycle/index.js';
