@@ -1,9 +1,17 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { acquireLock, releaseLock } from './dir-lock.js';
 import type { Database, Queryable, QueryResult, Tx } from './types.js';
 
 export { DatabaseInUseError, LOCK_FILE } from './dir-lock.js';
+
+/**
+ * PGlite's buffer cache. PostgreSQL's default (128MB) is allocated and touched at start-up inside the WASM
+ * memory, so it is resident from the first second; 32MB holds the working set of a single-process install
+ * (hot customers, identities, the outbox head) and pages beyond it come from the OS page cache.
+ */
+const SHARED_BUFFERS = '32MB';
 
 /**
  * Embedded PostgreSQL (WASM). ONE connection: the process that opens the data dir owns it, and
@@ -19,16 +27,40 @@ export async function openPglite(dataDir?: string): Promise<Database> {
   }
   let pg: PGlite;
   try {
-    pg = new PGlite(dataDir);
+    pg = new PGlite(dataDir, { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`] });
     await pg.waitReady;
   } catch (err) {
     if (lockPath) releaseLock(lockPath);
     throw err;
   }
-  const wrap = (q: { query: PGlite['query'] }): Queryable => ({
+  // PGlite parses and plans every parameterised statement again on each call (unnamed statements, no plan
+  // cache), and runs the extended protocol as six separate calls into the WASM engine. So each parameterised
+  // statement is PREPAREd once on this one session (named by its text's hash) and then run as ONE simple-protocol
+  // `EXECUTE name(<literals>)`: the server keeps the parse tree and plan cache, and a call is one round trip.
+  // Values become escaped E'' literals of their text form (`literal` below), which PostgreSQL coerces to the
+  // prepared parameter types exactly as it would a bound text parameter. Prepared statements are per session
+  // and not transactional (a rolled-back transaction keeps them); a schema change makes PostgreSQL re-plan.
+  const prepared = new Set<string>();
+  const wrap = (q: { query: PGlite['query']; exec: PGlite['exec'] }): Queryable => ({
     async query<T>(text: string, params?: unknown[]): Promise<QueryResult<T>> {
-      const r = await q.query<T>(text, params as unknown[]);
-      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+      if (!params || params.length === 0) {
+        const r = await q.query<T>(text);
+        return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+      }
+      const values = params.map(literal);
+      // A NUL cannot travel in a simple-protocol query; bound, PostgreSQL rejects it with its own error.
+      if (values.some((v) => v.includes('\0'))) {
+        const r = await q.query<T>(text, params);
+        return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+      }
+      const name = statementName(text);
+      if (!prepared.has(name)) {
+        await q.exec(`PREPARE ${name} AS ${text}`);
+        prepared.add(name);
+      }
+      const results = await q.exec(`EXECUTE ${name}(${values.join(', ')})`);
+      const r = results[results.length - 1]!;
+      return { rows: r.rows as T[], rowCount: r.affectedRows ?? r.rows.length };
     },
   });
   return {
@@ -57,4 +89,41 @@ export async function openPglite(dataDir?: string): Promise<Database> {
       }
     },
   };
+}
+
+const names = new Map<string, string>();
+function statementName(text: string): string {
+  let n = names.get(text);
+  if (!n) {
+    n = `h_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    names.set(text, n);
+  }
+  return n;
+}
+
+/**
+ * A parameter value as an SQL literal of its text form, as PGlite's own serializers would send it: strings as
+ * they are, numbers and bigints in decimal, booleans t/f, dates in ISO 8601, arrays as array literals, bytes as
+ * bytea hex, other objects as JSON. Always an escape-string literal (E'…', backslashes and quotes doubled), so
+ * the result does not depend on standard_conforming_strings. null/undefined are NULL.
+ */
+export function literal(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  return `E'${textOf(v).replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+function textOf(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return arrayText(v);
+  if (v instanceof Uint8Array) return `\\x${Buffer.from(v).toString('hex')}`;
+  return JSON.stringify(v);
+}
+
+function arrayText(a: unknown[]): string {
+  return `{${a
+    .map((e) => (e === null || e === undefined ? 'NULL' : Array.isArray(e) ? arrayText(e) : `"${textOf(e).replace(/[\\"]/g, (c) => `\\${c}`)}"`))
+    .join(',')}}`;
 }

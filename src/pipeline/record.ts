@@ -4,7 +4,7 @@ import type { ConnectorName } from '../connectors/types.js';
 import { sql, type Database, type Queryable } from '../db/index.js';
 import type { DomainEvent } from '../events/types.js';
 import { jobsFor, outboundChange, PER_EVENT_EFFECTS, transition, type FromState, type JobSpec, type Rule, type Support } from '../lifecycle/index.js';
-import { identityPairs, lockOwners, mergeCustomers, type CustomerRow } from './customers.js';
+import { identityPairs, mergeCustomers, type CustomerRow } from './customers.js';
 import { trackTicket } from './support.js';
 
 export interface RecordDeps {
@@ -40,7 +40,8 @@ interface TimelineRow {
  * THE one transaction per event: inbox row, identity resolution (and merges), watermark check,
  * state transition, timeline and outbox jobs commit together or not at all. Never calls a provider.
  * A duplicate (source, event id) returns `duplicate: true` and changes nothing.
- * Round trips: accept (dedupe + advisory locks), resolve identities, lock the owners (when any), apply.
+ * Round trips: accept (dedupe, advisory locks, resolve identities, lock the owners), apply; merges and
+ * helpdesk tickets add theirs.
  */
 export function record(db: Database, event: DomainEvent, payload: unknown, deps: RecordDeps): Promise<RecordResult> {
   return db.transaction((tx) => recordIn(tx, event, payload, deps));
@@ -54,26 +55,21 @@ export async function recordIn(tx: Queryable, event: DomainEvent, payload: unkno
   const wmKeys = event.watermark?.keys ?? [];
   const lockKeys = [...pairs.map(([k, v]) => `id:${k}:${v}`), ...wmKeys.map((k) => `wm:${k}`)];
 
-  const accepted = await tx.query<{ id: number }>(sql.acceptInboxEvent, [
-    event.source,
-    event.eventId,
-    event.sourceType,
-    event.occurredAt,
-    JSON.stringify(payload),
-    lockKeys,
-  ]);
-  const inboxId = accepted.rows[0]?.id;
-  if (inboxId === undefined) return { duplicate: true, jobsQueued: 0 };
-
-  // Resolve, then lock the owners' rows; a merge that committed while we waited means resolve again.
-  let owners: CustomerRow[] | undefined;
-  let newest: number | null = null;
-  for (let round = 0; !owners; round++) {
-    if (round === 5) throw new Error('customer records kept merging while this event waited; retry the delivery');
-    const { rows } = await tx.query<{ owner_ids: string[]; watermark: number | null }>(sql.resolveIdentities, [kinds, values, wmKeys]);
-    newest = rows[0]?.watermark ?? null;
-    owners = await lockOwners(tx, rows[0]?.owner_ids ?? []);
-  }
+  // Dedupe, advisory locks, resolve, row-lock the owners: one round trip (migration 0010). A merge that
+  // committed while we waited means resolve again, in there; after 5 rounds `merging` says give up.
+  const accepted = await tx.query<{ inbox_id: number; watermark: number | null; owners: Array<Omit<CustomerRow, 'created_at'> & { created_at: string }> | null; merging: boolean }>(
+    sql.acceptEvent,
+    [event.source, event.eventId, event.sourceType, event.occurredAt, JSON.stringify(payload), lockKeys, kinds, values, wmKeys],
+  );
+  const head = accepted.rows[0];
+  if (!head) return { duplicate: true, jobsQueued: 0 };
+  const inboxId = head.inbox_id;
+  if (head.merging || !head.owners) throw new Error('customer records kept merging while this event waited; retry the delivery');
+  const newest = head.watermark;
+  // Oldest first: the survivor of a merge is the oldest record.
+  const owners: CustomerRow[] = head.owners
+    .map((o) => ({ ...o, created_at: new Date(o.created_at) }))
+    .sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id));
 
   // Identity: link everything this event knows; create a customer only for events that mean something.
   const timeline: TimelineRow[] = [];

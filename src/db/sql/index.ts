@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
  * not at the first request that needs it.
  */
 const NAMES = [
-  'acceptInboxEvent',
+  'acceptEvent',
   'addWebhookStats',
   'alertDeadJobs',
   'alertOldestPending',
@@ -92,7 +92,6 @@ const NAMES = [
   'releaseConnectorProbe',
   'resolveAlert',
   'resolveChatbotIdentities',
-  'resolveIdentities',
   'retryDeadJobs',
   'retryJob',
   'reviewChatbotDecision',
