@@ -42,21 +42,45 @@ export async function openPostgres(
     describe: `PostgreSQL at ${u.hostname}:${u.port || 5432}${u.pathname}`,
     ...wrap(pool),
     async transaction(fn) {
-      const client = await pool.connect();
+      // pg-pool listens for errors on IDLE clients only. A checked-out client whose session ends between
+      // two statements (pg_terminate_backend, a server restart) emits 'error' with no listener, which would
+      // end the whole process. Here it marks the client lost: the transaction fails (its next statement or
+      // COMMIT rejects), the client is destroyed, and the pool opens a fresh one on the next use.
+      // The listener is attached in pool.connect's callback, which runs synchronously at the hand-over: the
+      // promise form resumes a tick later, and the session's end can arrive in that gap (in the same
+      // socket read as the previous user's last reply).
+      let lost: Error | undefined;
+      const onLost = (err: Error) => {
+        lost ??= err;
+        opts.onError?.(err);
+      };
+      const client = await new Promise<pg.PoolClient>((resolve, reject) =>
+        pool.connect((err, c) => {
+          if (err || !c) return reject(err ?? new Error('no client from the pool'));
+          c.on('error', onLost);
+          resolve(c);
+        }),
+      );
       try {
         await client.query('BEGIN');
         const tx: Tx = { ...wrap(client), exec: async (sql) => void (await client.query(sql)) };
         const out = await fn(tx);
         await client.query('COMMIT');
-        client.release();
+        // Committed: the result stands even if the session ended right after (its client is destroyed).
+        if (!lost) client.off('error', onLost);
+        client.release(lost);
         return out;
       } catch (err) {
-        // If even ROLLBACK fails the connection is broken: destroy it instead of returning it to the pool.
-        const broken = await client.query('ROLLBACK').then(
-          () => false,
-          () => true,
-        );
-        client.release(broken ? (err as Error) : undefined);
+        // A lost client, or one where even ROLLBACK fails, is broken: destroy it instead of returning it to
+        // the pool. A destroyed client keeps `onLost` (a late socket error must not go unhandled either).
+        const broken =
+          lost !== undefined ||
+          (await client.query('ROLLBACK').then(
+            () => false,
+            () => true,
+          ));
+        if (!broken) client.off('error', onLost);
+        client.release(broken ? (lost ?? (err as Error)) : undefined);
         throw err;
       }
     },

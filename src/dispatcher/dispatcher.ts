@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Ids } from '../clock.js';
 import type { AppConfig, RateLimit } from '../config/index.js';
 import { runMetered, type CallMeter } from '../connectors/meter.js';
@@ -11,7 +12,6 @@ import type { Logger, Metrics } from '../monitor/index.js';
 import type { CircuitConfig } from './circuit.js';
 import { ConnectorGate, type GateColumns } from './gate.js';
 import { decide, describeError } from './retry-policy.js';
-import { loadSnapshots } from './snapshot.js';
 
 interface ClaimedRow {
   id: number;
@@ -25,6 +25,31 @@ interface ClaimedRow {
   created_at: Date;
 }
 
+/** claimJobs' rows of the claimed jobs' customers (snap_asked not null; the job rows carry nulls here). */
+interface SnapshotColumns {
+  snap_asked: string | null;
+  snap_id: string | null;
+  snap_email: string | null;
+  snap_name: string | null;
+  snap_lifecycle: CustomerSnapshot['lifecycle'] | null;
+  snap_support: CustomerSnapshot['support'] | null;
+  snap_identities: Record<string, string> | null;
+}
+
+/**
+ * JSON of `value` that jsonb and text can hold (see toStorable: NUL removed, unpaired surrogates replaced).
+ * JSON.stringify writes both only as \u escapes, so a value whose JSON has none is stored as it is, without
+ * rebuilding it; anything that looks like one takes the full walk.
+ */
+function storableJson(value: unknown): string {
+  const json = JSON.stringify(value);
+  return /\\u(0000|d[89a-f])/i.test(json) ? JSON.stringify(toStorable(value)) : json;
+}
+
+function snapshotOf(r: SnapshotColumns): CustomerSnapshot {
+  return { id: r.snap_id!, email: r.snap_email, name: r.snap_name, lifecycle: r.snap_lifecycle!, support: r.snap_support!, identities: r.snap_identities ?? {} };
+}
+
 interface Finish {
   id: number;
   status: 'done' | 'skipped' | 'dead' | 'pending';
@@ -35,6 +60,8 @@ interface Finish {
   identities?: Record<string, string>;
   /** The attempt never reached the provider: don't count it. */
   uncount?: boolean;
+  /** The claim this result belongs to (the attempts it returned): never applied to a later claim (finishJobs.sql). */
+  attempts?: number;
   /** Done only: the connector's timeline line and the follow-up jobs to queue with it. */
   note?: string;
   followUps?: FollowUpRow[];
@@ -90,6 +117,8 @@ export class Dispatcher {
   constructor(private readonly o: DispatcherOptions) {
     this.workerId = `dispatcher-${o.ids.uuid()}`;
     this.gate = new ConnectorGate({ db: o.db, configured: o.connectors.keys(), rateLimits: o.rateLimits, circuit: o.circuit, fingerprints: o.fingerprints, logger: o.logger });
+    // Every provider call in flight listens on hardStop: up to `concurrency` at once is expected, not a leak.
+    setMaxListeners(o.config.concurrency + 10, this.hardStop.signal);
   }
 
   async start(): Promise<void> {
@@ -173,34 +202,27 @@ export class Dispatcher {
   }
 
   /**
-   * Claims up to `limit` due jobs (one statement, committed at once: paced and gated per connector, see
-   * claimJobs.sql) and loads their customers' current state (one more). If the state cannot be read the
-   * batch goes straight back to the queue, uncounted: an effect never runs on a guess.
+   * Claims up to `limit` due jobs with their customers' current state, in ONE statement committed at once
+   * (paced and gated per connector, see claimJobs.sql). A claim that fails changes nothing: its jobs stay
+   * queued and an effect never runs on a guess.
    */
   private async claim(limit: number): Promise<Array<[ClaimedRow, CustomerSnapshot | undefined]>> {
-    const { leaseMs, pollMs } = this.o.config;
-    let rows: ClaimedRow[];
+    const { leaseMs } = this.o.config;
     try {
       await this.gate.prepare(); // first claim only: the connectors' state rows
-      const all = await this.o.db.query<ClaimedRow & GateColumns>(sql.claimJobs, [this.workerId, leaseMs, limit, this.gate.claimParam()]).catch((err: unknown) => {
+      const all = await this.o.db.query<ClaimedRow & GateColumns & SnapshotColumns>(sql.claimJobs, [this.workerId, leaseMs, limit, this.gate.claimParam()]).catch((err: unknown) => {
         this.gate.claimFailed();
         throw err;
       });
-      rows = this.gate.afterClaim(all.rows);
+      const snapshots = new Map<string, CustomerSnapshot>();
+      const rest: Array<ClaimedRow & GateColumns & SnapshotColumns> = [];
+      for (const r of all.rows) {
+        if (r.snap_asked !== null) snapshots.set(r.snap_asked, snapshotOf(r));
+        else rest.push(r);
+      }
+      return this.gate.afterClaim(rest).map((r) => [r, snapshots.get(r.customer_id)]);
     } catch (err) {
       this.o.logger.error({ err: describeError(err) }, 'claim failed; retrying after the poll interval');
-      return [];
-    }
-    if (rows.length === 0) return [];
-    try {
-      const snapshots = await loadSnapshots(this.o.db, rows.map((r) => r.customer_id));
-      return rows.map((r) => [r, snapshots.get(r.customer_id)]);
-    } catch (err) {
-      this.o.logger.error({ err: describeError(err), jobs: rows.length }, 'loading customer state failed; the batch goes back to the queue');
-      for (const r of rows) {
-        void this.gate.settle(r.connector, r.id, undefined, undefined, 0, false); // a probe among them proved nothing
-        this.record({ id: r.id, customerId: r.customer_id, status: 'pending', result: null, error: 'could not load customer state', delay_ms: pollMs, uncount: true });
-      }
       return [];
     }
   }
@@ -236,7 +258,7 @@ export class Dispatcher {
       attempts: row.attempts,
       payload: row.payload ?? {},
     };
-    const base = { id: row.id, customerId: row.customer_id, result: null, error: null, delay_ms: 0 };
+    const base = { id: row.id, customerId: row.customer_id, result: null, error: null, delay_ms: 0, attempts: row.attempts };
     let finish: Finish;
     const meter: CallMeter = { calls: 0 };
     let answer: ConnectorResult | undefined;
@@ -329,10 +351,15 @@ export class Dispatcher {
   }
 
   private async write(batch: Finish[]): Promise<boolean> {
+    const finishParams = [this.workerId, storableJson(batch.map(({ id, status, result, error, delay_ms, uncount, attempts }) => ({ id, status, result, error, delay_ms, uncount: uncount ?? false, attempts })))];
     try {
+      // Nothing to write beside the statuses (the common case): one statement is its own transaction, one round trip.
+      if (!batch.some((f) => f.note || f.followUps?.length || (f.identities && Object.keys(f.identities).length))) {
+        await this.o.db.query(sql.finishJobs, finishParams);
+        return true;
+      }
       await this.o.db.transaction(async (tx) => {
-        const rows = batch.map(({ id, status, result, error, delay_ms, uncount }) => toStorable({ id, status, result, error, delay_ms, uncount: uncount ?? false }));
-        const { rows: changed } = await tx.query<{ id: number }>(sql.finishJobs, [this.workerId, JSON.stringify(rows)]);
+        const { rows: changed } = await tx.query<{ id: number }>(sql.finishJobs, finishParams);
         // Only completions this worker still owned count: a job whose lease was lost is someone else's now.
         const applied = new Set(changed.map((r) => Number(r.id)));
         const mine = batch.filter((f) => applied.has(f.id));

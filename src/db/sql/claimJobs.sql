@@ -28,10 +28,12 @@
 --    that has it); calls/window_ms null = not paced. This worker's earlier jobs:
 --    settled = [{t, n}] counts to take out of the slots they sat in; charged = those still running,
 --    counted again in the current slot; done = [{t, n}] the calls finished ones made, by finishing slot.
--- Returns the claimed jobs (id not null; probe = this job is its connector's probe), then one row per
+-- Returns the claimed jobs (id not null; probe = this job is its connector's probe), then one row per live
+-- customer they name (snap_asked = the job's customer_id, snap_* = that customer's current state, after merges;
+-- no row = the record is gone), then one row per
 -- gated connector (id null) with its state, slot_at (the slot this claim counted in), now_ms (the
 -- database clock) and wait_ms: how long until it may run a job again (null = now, or unknown: poll).
-WITH cfg AS (
+WITH RECURSIVE cfg AS (
   SELECT c.connector, c.gated, c.calls, c.fingerprint, COALESCE(c.charged, 0) AS charged, COALESCE(c.settled, '[]') AS settled,
          COALESCE(c.done, '[]') AS done, ceil(c.window_ms / 50.0)::float8 AS slot_ms, extract(epoch FROM now())::float8 * 1000 AS now_ms
   FROM jsonb_to_recordset($4::jsonb) AS c(connector text, gated boolean, calls integer, window_ms integer, fingerprint text, charged integer,
@@ -128,8 +130,9 @@ granted AS (
 ),
 paced AS (
   UPDATE connector_state s
-  SET window_at = CASE WHEN g.calls IS NULL THEN s.window_at ELSE w.at END,
-      window_n = CASE WHEN g.calls IS NULL THEN s.window_n ELSE w.n END,
+  -- Every slot may have expired (moves arriving after an outage longer than the window): empty, not NULL.
+  SET window_at = CASE WHEN g.calls IS NULL THEN s.window_at ELSE COALESCE(w.at, '{}') END,
+      window_n = CASE WHEN g.calls IS NULL THEN s.window_n ELSE COALESCE(w.n, '{}') END,
       probe_job_id = CASE WHEN gr.probe THEN gr.first_id ELSE s.probe_job_id END,
       probe_until = CASE WHEN gr.probe THEN now() + ($2::integer * interval '1 millisecond') ELSE s.probe_until END,
       updated_at = now()
@@ -153,11 +156,33 @@ claimed AS (
   WHERE jobs.id = chosen.id
   RETURNING jobs.id, jobs.connector, jobs.kind, jobs.idempotency_key, jobs.customer_id, jobs.payload, jobs.attempts,
             jobs.max_attempts, jobs.created_at
+),
+-- The claimed jobs' customers as they are now (following merges to the live record), with their identities
+-- (one value per kind): read by the same statement, so a claim is one round trip. Same as snapshotCustomers.sql.
+chain AS (
+  SELECT cu.id AS asked, cu.id, cu.merged_into, 0 AS hops FROM customers cu WHERE cu.id IN (SELECT customer_id FROM claimed)
+  UNION ALL
+  SELECT chain.asked, cu.id, cu.merged_into, chain.hops + 1
+  FROM chain JOIN customers cu ON cu.id = chain.merged_into
+  WHERE chain.hops < 16
+),
+snap AS (
+  SELECT chain.asked, cu.id, cu.email, cu.name, cu.lifecycle, cu.support,
+         COALESCE((SELECT jsonb_object_agg(i.kind, i.value) FROM identities i WHERE i.customer_id = cu.id), '{}'::jsonb) AS identities
+  FROM chain JOIN customers cu ON cu.id = chain.id
+  WHERE chain.merged_into IS NULL
 )
 SELECT c.id, c.connector, c.kind, c.idempotency_key, c.customer_id, c.payload, c.attempts, c.max_attempts, c.created_at,
        EXISTS (SELECT 1 FROM granted gr WHERE gr.probe AND gr.first_id = c.id) AS probe,
-       NULL::text AS gate_status, NULL::integer AS gate_failures, NULL::float8 AS slot_at, NULL::float8 AS now_ms, NULL::float8 AS wait_ms
+       NULL::text AS gate_status, NULL::integer AS gate_failures, NULL::float8 AS slot_at, NULL::float8 AS now_ms, NULL::float8 AS wait_ms,
+       NULL::text AS snap_asked, NULL::text AS snap_id, NULL::text AS snap_email, NULL::text AS snap_name, NULL::text AS snap_lifecycle,
+       NULL::text AS snap_support, NULL::jsonb AS snap_identities
 FROM claimed c
+UNION ALL
+-- One row per claimed customer (no join back to the jobs: the caller matches them by snap_asked).
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       s.asked, s.id, s.email, s.name, s.lifecycle, s.support, s.identities
+FROM snap s
 UNION ALL
 SELECT NULL, g.connector, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, g.status, g.consecutive_failures,
        CASE WHEN g.present AND g.calls IS NOT NULL THEN g.slot_at END, g.now_ms,
@@ -165,7 +190,8 @@ SELECT NULL, g.connector, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, g.stat
          WHEN g.mode = 'wait' AND g.probe_until > now() THEN NULL
          WHEN g.mode = 'wait' THEN extract(epoch FROM g.next_probe_at - now())::float8 * 1000
          WHEN g.calls IS NOT NULL AND g.used + COALESCE(gr.n, 0) >= g.calls THEN COALESCE(g.oldest, g.slot_at) + g.hold_ms - g.now_ms
-       END
+       END,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM gate g
 LEFT JOIN granted gr USING (connector)
 WHERE g.gated

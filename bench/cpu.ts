@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * CPU time spent on a piece of work: this process (process.cpuUsage) plus the PostgreSQL backends serving it
+ * (utime + stime from /proc/<pid>/stat; the server runs on this machine). Wall-clock rates swing with whatever
+ * else the machine runs; CPU per job does not, so it is reported next to them.
+ */
+export interface CpuSample {
+  processMs: number;
+  backends: Map<number, number>;
+}
+
+const TICK_MS = 10; // CLK_TCK 100 on Linux
+
+function backendMs(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime (fields 14 and 15 of stat)
+  } catch {
+    return undefined; // not on this machine, or gone
+  }
+}
+
+export function sampleCpu(backendPids: readonly number[]): CpuSample {
+  const u = process.cpuUsage();
+  const backends = new Map<number, number>();
+  for (const pid of backendPids) {
+    const ms = backendMs(pid);
+    if (ms !== undefined) backends.set(pid, ms);
+  }
+  return { processMs: (u.user + u.system) / 1000, backends };
+}
+
+/** CPU ms between two samples: { process, database } (database 0 when no backend could be read). */
+export function cpuBetween(a: CpuSample, b: CpuSample): { processMs: number; databaseMs: number } {
+  let databaseMs = 0;
+  for (const [pid, ms] of b.backends) databaseMs += ms - (a.backends.get(pid) ?? 0);
+  return { processMs: b.processMs - a.processMs, databaseMs };
+}
+
+/** The backends connected to database `name` (a SQL query the caller runs on any connection). */
+export const BACKENDS_SQL = `SELECT pid FROM pg_stat_activity WHERE datname = $1`;
