@@ -127,5 +127,31 @@ export function toHttp(err: unknown): { status: number; body: { error: string; m
   if (err instanceof HandoffError && err.status < 500) {
     return { status: err.status, body: { error: err.code, message: err.message, details: err.details } };
   }
+  // Nothing was written (the transaction never committed): the sender should retry, as Stripe and Svix do.
+  if (databaseUnavailable(err)) {
+    return { status: 503, body: { error: 'unavailable', message: 'the database is unavailable; nothing was recorded, retry later' } };
+  }
   return { status: 500, body: { error: 'internal', message: 'internal error; see the server log (request id in x-request-id)' } };
+}
+
+/** Seconds a sender should wait after a 503 (the Retry-After header). */
+export const UNAVAILABLE_RETRY_AFTER_S = 5;
+
+// SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, cannot connect now).
+const UNAVAILABLE_SQLSTATE = /^(08|57P)/;
+const UNAVAILABLE_NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * True when the database could not be reached or dropped the session (server restart, killed backend,
+ * network): a temporary condition, answered 503 + Retry-After instead of 500. Statement errors are not.
+ */
+export function databaseUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_NETWORK.has(code)) return true;
+    const message = typeof e.message === 'string' ? e.message : '';
+    // node-postgres reports a lost or unobtainable connection by message only.
+    if (/^Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(message)) return true;
+  }
+  return false;
 }

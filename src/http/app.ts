@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { toHttp } from '../errors.js';
+import { toHttp, UNAVAILABLE_RETRY_AFTER_S } from '../errors.js';
 import type { AppDeps, Env } from './context.js';
 import { limitBody, requestContext } from './middleware.js';
 import { httpMetrics } from '../monitor/index.js';
@@ -56,6 +56,7 @@ export function createApp(deps: AppDeps) {
   );
   app.onError((err, c) => {
     const { status, body } = toHttp(err);
+    if (status === 503) c.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_S));
     const log = c.get('log') ?? deps.logger;
     if (status >= 500) log.error({ err: { name: (err as Error).name, message: (err as Error).message, stack: (err as Error).stack } }, 'request failed');
     else log.warn({ status, error: body.error }, 'request refused');
