@@ -55,13 +55,24 @@ export function formatAmount(amount: unknown, currency: unknown): string | undef
   const code = typeof currency === 'string' && currency.trim() ? currency.trim().toUpperCase() : '';
   if (typeof amount !== 'number' || !Number.isFinite(amount)) return safe(code ? `${String(amount)} ${code}` : amount);
   if (!code) return String(amount);
-  let digits = 2;
+  const digits = minorDigits(code);
+  if (digits === undefined) return safe(`${amount} ${code}`);
+  return safe(`${(amount / 10 ** digits).toFixed(digits)} ${code}`);
+}
+
+/** Minor-unit digits per currency code (JPY 0, USD 2, …); undefined for a code Intl does not know. Cached:
+ * building an Intl.NumberFormat costs more than the rest of a message. */
+const DIGITS = new Map<string, number | undefined>();
+function minorDigits(code: string): number | undefined {
+  if (DIGITS.has(code)) return DIGITS.get(code);
+  let digits: number | undefined;
   try {
     digits = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
   } catch {
-    return safe(`${amount} ${code}`);
+    digits = undefined;
   }
-  return safe(`${(amount / 10 ** digits).toFixed(digits)} ${code}`);
+  if (DIGITS.size < 512) DIGITS.set(code, digits);
+  return digits;
 }
 
 /** ISO date or unix seconds/ms → "2026-11-30 14:00 UTC"; anything else is shown escaped as given. */
