@@ -40,23 +40,45 @@ export async function openPglite(dataDir?: string): Promise<Database> {
   // Values become escaped E'' literals of their text form (`literal` below), which PostgreSQL coerces to the
   // prepared parameter types exactly as it would a bound text parameter. Prepared statements are per session
   // and not transactional (a rolled-back transaction keeps them); a schema change makes PostgreSQL re-plan.
+  // PREPAREs run OUTSIDE transactions only, one per name at a time: a transaction holds PGlite's only
+  // session, so it must never wait for a PREPARE queued behind it (deadlock), and a PREPARE that fails inside
+  // it ("already exists" when two callers race) would abort it. Inside a transaction, a statement not yet
+  // prepared runs unprepared (bound parameters) and its PREPARE is queued for after the transaction.
+  // A PREPARE losing a race to another (SQLSTATE 42P05) counts as prepared; any other failure is forgotten.
   const prepared = new Set<string>();
-  const wrap = (q: { query: PGlite['query']; exec: PGlite['exec'] }): Queryable => ({
+  const preparing = new Map<string, Promise<boolean>>();
+  const prepare = (name: string, text: string): Promise<boolean> => {
+    let p = preparing.get(name);
+    if (!p) {
+      p = Promise.resolve()
+        .then(() => pg.exec(`PREPARE ${name} AS ${text}`))
+        .then(
+          () => true,
+          (err: unknown) => (err as { code?: string }).code === '42P05',
+        )
+        .then((ok) => {
+          preparing.delete(name);
+          if (ok) prepared.add(name);
+          return ok;
+        });
+      preparing.set(name, p);
+    }
+    return p;
+  };
+  const wrap = (q: { query: PGlite['query']; exec: PGlite['exec'] }, inTransaction: boolean): Queryable => ({
     async query<T>(text: string, params?: unknown[]): Promise<QueryResult<T>> {
       if (!params || params.length === 0) {
         const r = await q.query<T>(text);
         return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
       }
       const values = params.map(literal);
+      const name = statementName(text);
       // A NUL cannot travel in a simple-protocol query; bound, PostgreSQL rejects it with its own error.
-      if (values.some((v) => v.includes('\0'))) {
+      const ready = !values.some((v) => v.includes('\0')) && (prepared.has(name) || (!inTransaction && (await prepare(name, text))));
+      if (!ready) {
+        if (inTransaction && !preparing.has(name) && !prepared.has(name)) void prepare(name, text);
         const r = await q.query<T>(text, params);
         return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
-      }
-      const name = statementName(text);
-      if (!prepared.has(name)) {
-        await q.exec(`PREPARE ${name} AS ${text}`);
-        prepared.add(name);
       }
       const results = await q.exec(`EXECUTE ${name}(${values.join(', ')})`);
       const r = results[results.length - 1]!;
@@ -66,10 +88,10 @@ export async function openPglite(dataDir?: string): Promise<Database> {
   return {
     kind: 'pglite',
     describe: dataDir ? `embedded PGlite at ${dataDir}` : 'embedded PGlite (in memory)',
-    ...wrap(pg),
+    ...wrap(pg, false),
     transaction: (fn) =>
       pg.transaction((tx) => {
-        const t: Tx = { ...wrap(tx), exec: async (sql) => void (await tx.exec(sql)) };
+        const t: Tx = { ...wrap(tx, true), exec: async (sql) => void (await tx.exec(sql)) };
         return fn(t);
       }),
     exec: async (sql) => {

@@ -29,6 +29,20 @@ describe.each(DB_KINDS)('statement parameters on %s', (kind) => {
     await t.drop();
   });
 
+  it('the first uses of a statement, all at once, all succeed (one PREPARE shared by concurrent callers)', async () => {
+    const text = "SELECT $1::integer * 2 AS n, 'concurrent first use' AS tag";
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => t.db.query<{ n: number }>(text, [i])));
+    expect(results.map((r) => r.rows[0]!.n)).toEqual([0, 2, 4, 6, 8, 10, 12, 14]);
+    // And inside transactions racing with queries outside them.
+    const text2 = "SELECT $1::integer + 1 AS n, 'concurrent first use in tx' AS tag";
+    const mixed = await Promise.all([
+      t.db.transaction((tx) => tx.query<{ n: number }>(text2, [1])),
+      t.db.query<{ n: number }>(text2, [2]),
+      t.db.transaction((tx) => tx.query<{ n: number }>(text2, [3])),
+    ]);
+    expect(mixed.map((r) => r.rows[0]!.n)).toEqual([2, 3, 4]);
+  });
+
   it('round-trips hostile text, arrays, json, numbers, booleans, dates and NULL exactly', async () => {
     for (const s of HOSTILE) {
       const { rows } = await t.db.query<{ a: string; arr: string[]; j: unknown; n: number; b: boolean; d: Date; z: string | null }>(

@@ -176,6 +176,7 @@ describe.each(DB_KINDS)('outbox alert rules on %s', (kind) => {
       'payment_not_recovered',
       'signup_without_crm',
       'uptime',
+      'drift_detected',
     ]);
     expect(body.rules.find((r) => r.rule === 'oldest_pending_job')?.threshold).toContain('2 min');
     expect(body.rules.find((r) => r.rule === 'webhook_failure_rate')?.threshold).toContain('2 % of webhook requests over 15 min');
