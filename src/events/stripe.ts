@@ -114,7 +114,8 @@ function subscriptionChanged(o: Obj, type: string): Mapped {
   if (type === 'customer.subscription.deleted') return { ...base, kind: 'subscription.canceled' };
   const kind = status === undefined ? undefined : SUBSCRIPTION_STATUS.get(status);
   if (kind) return { ...base, kind };
-  return { ...base, kind: null, ignoredReason: kind === null ? `subscription status ${status} changes no lifecycle state` : `unknown subscription status ${String(o.status)}` };
+  // A status that is not a string is named by its type: String() of a deeply nested array overflows the stack.
+  return { ...base, kind: null, ignoredReason: kind === null ? `subscription status ${status} changes no lifecycle state` : `unknown subscription status ${typeof o.status === 'string' || typeof o.status === 'number' ? o.status : `(${Array.isArray(o.status) ? 'array' : typeof o.status})`}` };
 }
 
 function trialWillEnd(o: Obj): Mapped {

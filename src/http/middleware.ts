@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { sql } from '../db/index.js';
 import { ForbiddenError, PayloadTooLargeError, UnauthorizedError } from '../errors.js';
 import { bearerToken, hashApiKey, type Scope } from '../ingest/index.js';
+import { unreadable } from './body.js';
 import type { AppDeps, Env } from './context.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -23,14 +24,25 @@ export function requestContext(deps: AppDeps): MiddlewareHandler<Env> {
   };
 }
 
-/** Bodies over the limit are refused with 413 before they are read into memory. */
+/**
+ * Bodies over the limit are refused with 413 before they are read into memory. A chunked body is read
+ * here: one the client abandons half-way is its 400 (see readBodyText), not a 500.
+ */
 export function limitBody(limitBytes: number): MiddlewareHandler<Env> {
-  return bodyLimit({
+  const limit = bodyLimit({
     maxSize: limitBytes,
     onError: () => {
       throw new PayloadTooLargeError(limitBytes);
     },
   });
+  return async (c, next) => {
+    let reached = false; // errors from the route itself are not the body's
+    try {
+      return await limit(c, () => ((reached = true), next()));
+    } catch (err) {
+      throw reached ? err : unreadable(err);
+    }
+  };
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();

@@ -13,6 +13,7 @@ import {
 } from '../../admin/index.js';
 import { BadRequestError } from '../../errors.js';
 import { assertStorable } from '../../events/index.js';
+import { readBodyText } from '../body.js';
 import type { AppDeps, Env } from '../context.js';
 import { limitBody, requireAdmin } from '../middleware.js';
 
@@ -78,7 +79,7 @@ export function adminRoutes(deps: AppDeps) {
 
 /** The request's JSON object; an empty body is `{}`. Malformed JSON or a non-object is a 400. */
 async function jsonBody(req: Request): Promise<Record<string, unknown>> {
-  const text = await req.text();
+  const text = await readBodyText(req);
   if (text.trim() === '') return {};
   let v: unknown;
   try {

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { BadRequestError } from '../../errors.js';
 import { fromClerk, fromStripe, fromZendesk } from '../../events/index.js';
 import { verifyStandardWebhook, verifyStripe, verifyZendesk } from '../../ingest/index.js';
+import { readBodyText } from '../body.js';
 import type { AppDeps, Env } from '../context.js';
 import { accept } from './accept.js';
 
@@ -15,7 +16,7 @@ export function webhookRoutes(deps: AppDeps) {
 
   app.post('/stripe', async (c) => {
     const started = performance.now();
-    const raw = Buffer.from(await c.req.arrayBuffer()).toString('utf8');
+    const raw = await readBodyText(c.req.raw);
     let event;
     let verified: unknown;
     try {
@@ -30,7 +31,7 @@ export function webhookRoutes(deps: AppDeps) {
 
   app.post('/clerk', async (c) => {
     const started = performance.now();
-    const raw = Buffer.from(await c.req.arrayBuffer()).toString('utf8');
+    const raw = await readBodyText(c.req.raw);
     let event;
     let payload: unknown;
     try {
@@ -47,7 +48,7 @@ export function webhookRoutes(deps: AppDeps) {
   // Zendesk (event subscriptions and trigger bodies): base64 HMAC of timestamp + raw body, ±5 minutes.
   app.post('/zendesk', async (c) => {
     const started = performance.now();
-    const raw = Buffer.from(await c.req.arrayBuffer()).toString('utf8');
+    const raw = await readBodyText(c.req.raw);
     let event;
     let payload: unknown;
     try {
