@@ -5,6 +5,7 @@ import { assertStorable } from '../../events/index.js';
 import { StripeApiError, stripeClient } from '../../stripe-api/index.js';
 import type { AppDeps, Env } from '../context.js';
 import { limitBody, requireAdmin } from '../middleware.js';
+import { readBodyText } from '../body.js';
 
 /**
  * The backfill under /api/admin/backfill (Bearer HANDOFF_ADMIN_TOKEN), so `handoff backfill stripe` works
@@ -101,7 +102,7 @@ function runId(raw: string): string {
 }
 
 async function jsonBody(req: Request): Promise<unknown> {
-  const text = await req.text();
+  const text = await readBodyText(req);
   if (text.trim() === '') return {};
   let v: unknown;
   try {

@@ -8,6 +8,7 @@ import { bearerToken, hashApiKey } from '../../ingest/index.js';
 import { latestReport, providerReaders, runReconcile, type ProviderReaders } from '../../reconcile/index.js';
 import type { AppDeps, Env } from '../context.js';
 import { limitBody } from '../middleware.js';
+import { readBodyText } from '../body.js';
 
 const RunBody = z
   .object({
@@ -70,7 +71,7 @@ function adminOnly(deps: AppDeps): MiddlewareHandler<Env> {
 }
 
 async function runBody(req: Request): Promise<z.infer<typeof RunBody>> {
-  const text = await req.text();
+  const text = await readBodyText(req);
   if (text.trim() === '') return {};
   let v: unknown;
   try {
