@@ -13,7 +13,7 @@ import {
 } from '../../admin/index.js';
 import { BadRequestError } from '../../errors.js';
 import { assertStorable } from '../../events/index.js';
-import { readBodyText } from '../body.js';
+import { readJsonObject } from '../body.js';
 import type { AppDeps, Env } from '../context.js';
 import { limitBody, requireAdmin } from '../middleware.js';
 
@@ -49,7 +49,7 @@ export function adminRoutes(deps: AppDeps) {
     return c.json({ jobs: await listJobs(deps.db, filter) });
   });
   app.post('/jobs/retry-dead', async (c) => {
-    const body = await jsonBody(c.req.raw);
+    const body = await readJsonObject(c.req.raw);
     const connector = body.connector;
     if (connector !== undefined && connector !== null && typeof connector !== 'string') throw new BadRequestError('connector must be a string');
     const jobs = await retryDeadJobs(deps.db, connector || undefined);
@@ -64,7 +64,7 @@ export function adminRoutes(deps: AppDeps) {
 
   app.get('/keys', async (c) => c.json({ keys: await listApiKeys(deps.db) }));
   app.post('/keys', async (c) => {
-    const body = await jsonBody(c.req.raw);
+    const body = await readJsonObject(c.req.raw);
     const created = await createApiKey(deps.db, deps.ids, parseNewKey(body));
     c.get('log').info({ keyId: created.apiKey.id, scopes: created.apiKey.scopes }, 'API key created');
     return c.json(created, 201);
@@ -77,17 +77,3 @@ export function adminRoutes(deps: AppDeps) {
   return app;
 }
 
-/** The request's JSON object; an empty body is `{}`. Malformed JSON or a non-object is a 400. */
-async function jsonBody(req: Request): Promise<Record<string, unknown>> {
-  const text = await readBodyText(req);
-  if (text.trim() === '') return {};
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    throw new BadRequestError('body is not valid JSON');
-  }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new BadRequestError('body must be a JSON object');
-  assertStorable(v);
-  return v as Record<string, unknown>;
-}

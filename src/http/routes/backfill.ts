@@ -1,11 +1,10 @@
 import { Hono, type Context } from 'hono';
 import { BackfillRefused, getBackfillRun, parseBackfillRequest, prepareBackfill } from '../../backfill/index.js';
 import { BadRequestError, NotFoundError } from '../../errors.js';
-import { assertStorable } from '../../events/index.js';
 import { StripeApiError, stripeClient } from '../../stripe-api/index.js';
 import type { AppDeps, Env } from '../context.js';
 import { limitBody, requireAdmin } from '../middleware.js';
-import { readBodyText } from '../body.js';
+import { readJsonObject } from '../body.js';
 
 /**
  * The backfill under /api/admin/backfill (Bearer HANDOFF_ADMIN_TOKEN), so `handoff backfill stripe` works
@@ -34,7 +33,7 @@ export function backfillRoutes(deps: AppDeps) {
   });
 
   app.post('/', async (c) => {
-    const req = parseBackfillRequest(await jsonBody(c.req.raw), deps.clock.now());
+    const req = parseBackfillRequest(await readJsonObject(c.req.raw), deps.clock.now());
     const api = deps.config.stripe.api;
     if (!api) return refused(c, new BackfillRefused(422, 'STRIPE_SECRET_KEY is not set on this server: the backfill reads Stripe\'s API with it', 'set STRIPE_SECRET_KEY (a restricted rk_… key with read access is enough) where the server runs, and restart it'));
     const stop = new AbortController();
@@ -101,17 +100,4 @@ function runId(raw: string): string {
   return raw;
 }
 
-async function jsonBody(req: Request): Promise<unknown> {
-  const text = await readBodyText(req);
-  if (text.trim() === '') return {};
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    throw new BadRequestError('body is not valid JSON');
-  }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new BadRequestError('body must be a JSON object');
-  assertStorable(v);
-  return v;
-}
 

@@ -3,12 +3,12 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { sql } from '../../db/index.js';
 import { BadRequestError, ForbiddenError, UnauthorizedError } from '../../errors.js';
-import { assertStorable, fieldErrors } from '../../events/index.js';
+import { fieldErrors } from '../../events/index.js';
 import { bearerToken, hashApiKey } from '../../ingest/index.js';
 import { latestReport, providerReaders, runReconcile, type ProviderReaders } from '../../reconcile/index.js';
 import type { AppDeps, Env } from '../context.js';
 import { limitBody } from '../middleware.js';
-import { readBodyText } from '../body.js';
+import { readJsonObject } from '../body.js';
 
 const RunBody = z
   .object({
@@ -71,16 +71,7 @@ function adminOnly(deps: AppDeps): MiddlewareHandler<Env> {
 }
 
 async function runBody(req: Request): Promise<z.infer<typeof RunBody>> {
-  const text = await readBodyText(req);
-  if (text.trim() === '') return {};
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    throw new BadRequestError('body is not valid JSON');
-  }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new BadRequestError('body must be a JSON object');
-  assertStorable(v);
+  const v = await readJsonObject(req);
   const parsed = RunBody.safeParse(v);
   if (!parsed.success) throw new BadRequestError('invalid reconcile request: {"customer"?: string, "limit"?: integer ≥ 1}', fieldErrors(parsed.error.issues));
   return parsed.data;
