@@ -42,6 +42,8 @@ export async function measureLag(kind: DbKind, seconds: number, progress?: (done
       STRIPE_WEBHOOK_SECRET: STRIPE_BENCH_SECRET,
       SLACK_WEBHOOK_URL: slack.url,
       SLACK_RATE_LIMIT: '100000/1s', // production paces Slack at 1/s; here pacing must not bind
+      // BENCH_LAG_CONCURRENCY: the dispatcher's DISPATCH_CONCURRENCY for this run (default: Handoff's default).
+      ...(process.env.BENCH_LAG_CONCURRENCY ? { DISPATCH_CONCURRENCY: process.env.BENCH_LAG_CONCURRENCY } : {}),
     },
   });
   try {

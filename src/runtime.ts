@@ -37,6 +37,8 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+const KEEP_ALIVE_MS = 65_000;
+
 /** Binds the HTTP server; a taken port rejects with a message that says what to do. */
 function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number, hostname: string): Promise<Server> {
   return new Promise<Server>((resolve, reject) => {
@@ -44,6 +46,11 @@ function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number, hostn
       s.off('error', reject);
       resolve(s as Server);
     });
+    // Idle keep-alive connections stay open 65 s (Node's default is 5 s): longer than a load balancer's or a
+    // client pool's idle timeout (commonly 60 s), so a sender never writes into a socket the server is closing
+    // (ECONNRESET on a webhook delivery). Header timeout must exceed it.
+    (s as Server).keepAliveTimeout = KEEP_ALIVE_MS;
+    (s as Server).headersTimeout = KEEP_ALIVE_MS + 1000;
     s.once('error', (err: NodeJS.ErrnoException) =>
       reject(err.code === 'EADDRINUSE' ? new StartupError(`port ${port} on ${hostname} is already in use: stop the other process or set PORT`, { cause: err }) : err),
     );
