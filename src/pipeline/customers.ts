@@ -31,17 +31,6 @@ export async function getLiveCustomer(tx: Queryable, id: string): Promise<Custom
 }
 
 /**
- * The live customers owning `ownerIds`, row-locked until the transaction ends, oldest first.
- * Returns undefined when one of them was merged while we waited for its lock (resolve again).
- */
-export async function lockOwners(tx: Queryable, ownerIds: string[]): Promise<CustomerRow[] | undefined> {
-  if (ownerIds.length === 0) return [];
-  const { rows } = await tx.query<CustomerRow>(sql.lockCustomers, [ownerIds]);
-  if (rows.some((r) => r.merged_into)) return undefined;
-  return rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id));
-}
-
-/**
  * Merges `others` into `survivor` (the oldest record): identities, timeline, jobs, inbox rows and chatbot
  * decisions move; the survivor keeps the most committed lifecycle and any open support need. The merged records stay
  * as tombstones pointing at the survivor, so old ids still resolve. Returns the survivor as it must

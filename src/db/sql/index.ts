@@ -72,7 +72,6 @@ const NAMES = [
   'liveWorkers',
   'lockChatbotDecision',
   'lockChatbotKeys',
-  'lockCustomers',
   'markMerged',
   'metricsJobs',
   'moveChatbotDecisions',
