@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { acquireLock, releaseLock } from './dir-lock.js';
 import type { Database, Queryable, QueryResult, Tx } from './types.js';
+import { statementName } from './statement-name.js';
 
 export { DatabaseInUseError, LOCK_FILE } from './dir-lock.js';
 
@@ -113,15 +113,6 @@ export async function openPglite(dataDir?: string): Promise<Database> {
   };
 }
 
-const names = new Map<string, string>();
-function statementName(text: string): string {
-  let n = names.get(text);
-  if (!n) {
-    n = `h_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
-    names.set(text, n);
-  }
-  return n;
-}
 
 /**
  * A parameter value as an SQL literal of its text form, as PGlite's own serializers would send it: strings as

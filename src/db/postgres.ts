@@ -1,19 +1,9 @@
-import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Database, Queryable, QueryResult, Tx } from './types.js';
+import { statementName } from './statement-name.js';
 
 // int8 (bigint ids, counts) as JS numbers, matching PGlite; ids stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
-
-const names = new Map<string, string>();
-function statementName(text: string): string {
-  let n = names.get(text);
-  if (!n) {
-    n = `h_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
-    names.set(text, n);
-  }
-  return n;
-}
 
 /**
  * PostgreSQL through a `pg` pool. Any number of processes may share the database.
