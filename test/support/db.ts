@@ -56,5 +56,16 @@ export async function truncateAll(db: Database): Promise<void> {
   const { rows } = await db.query<{ list: string | null }>(
     `SELECT string_agg(quote_ident(tablename), ', ') AS list FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`,
   );
-  if (rows[0]?.list) await db.exec(`TRUNCATE ${rows[0].list} RESTART IDENTITY CASCADE`);
+  if (!rows[0]?.list) return;
+  // A worker still running in the same file (claims, alert evaluation, the reconcile schedule) holds row locks on
+  // some of these tables, so TRUNCATE's ACCESS EXCLUSIVE locks, taken one table at a time, can close a cycle with it.
+  // PostgreSQL then aborts one side with 40P01; when that side is the TRUNCATE, take the locks again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.exec(`TRUNCATE ${rows[0].list} RESTART IDENTITY CASCADE`);
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== '40P01' || attempt >= 5) throw err;
+    }
+  }
 }
