@@ -12,7 +12,8 @@ export interface CpuSample {
 
 const TICK_MS = 10; // CLK_TCK 100 on Linux
 
-function backendMs(pid: number): number | undefined {
+/** CPU ms (user + system) another process on this machine has used so far; undefined when it is gone. */
+export function processCpuMs(pid: number): number | undefined {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime (fields 14 and 15 of stat)
@@ -25,7 +26,7 @@ export function sampleCpu(backendPids: readonly number[]): CpuSample {
   const u = process.cpuUsage();
   const backends = new Map<number, number>();
   for (const pid of backendPids) {
-    const ms = backendMs(pid);
+    const ms = processCpuMs(pid);
     if (ms !== undefined) backends.set(pid, ms);
   }
   return { processMs: (u.user + u.system) / 1000, backends };

@@ -25,6 +25,8 @@ interface LagResult {
   missing: number;
   jobStates: string;
   peakRssMb?: number;
+  /** Server CPU (user + system) from the first webhook until the last alert arrived, per event (µs). */
+  serverCpuUsPerEvent?: number;
 }
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
@@ -48,6 +50,7 @@ export async function measureLag(kind: DbKind, seconds: number, progress?: (done
   });
   try {
     const sentAt = new Array<number>(count);
+    const cpuBefore = server.cpuMs();
     const load = await openLoop({
       baseUrl: server.url,
       count,
@@ -70,6 +73,8 @@ export async function measureLag(kind: DbKind, seconds: number, progress?: (done
 
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
     while (slack.messages.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const cpuAfter = server.cpuMs();
+    const serverCpuUsPerEvent = cpuBefore !== undefined && cpuAfter !== undefined ? ((cpuAfter - cpuBefore) * 1000) / count : undefined;
     const arrived = new Array<number | undefined>(count);
     const pattern = new RegExp(`lag-${run}-(\\d+)@`);
     for (const r of slack.requests) {
@@ -100,6 +105,7 @@ export async function measureLag(kind: DbKind, seconds: number, progress?: (done
       missing,
       jobStates,
       peakRssMb,
+      serverCpuUsPerEvent,
     };
   } finally {
     await server.stop(); // no-op when already stopped
@@ -122,10 +128,12 @@ export async function runLag(ctx: BenchContext): Promise<Section> {
     emit({ name: `sync lag p50 ${label}`, value: r.lag.p50, unit: 'ms' });
     emit({ name: `sync lag p95 ${label}`, value: r.lag.p95, unit: 'ms', target: { text: 'p95 ≤ 1000 ms', met: r.lag.p95 <= 1000 } });
     emit({ name: `sync lag p99 ${label}`, value: r.lag.p99, unit: 'ms' });
+    if (r.serverCpuUsPerEvent !== undefined) emit({ name: `sync lag server CPU per event ${label} (webhook + alert)`, value: r.serverCpuUsPerEvent, unit: 'µs' });
     notes.push(
       `${label}: ${r.events.toLocaleString('en-US')} events in ${r.seconds} s; webhook answered p50 ${r.ingest.p50.toFixed(1)} ms, p99 ${r.ingest.p99.toFixed(1)} ms; ` +
         `slowest alert ${r.lag.max.toFixed(0)} ms; the emulator's own ${LATENCY_MS} ms answer delay is not in the lag (arrival is timed at its request headers)` +
-        (r.peakRssMb !== undefined ? `; server peak RSS ${r.peakRssMb.toFixed(0)} MB.` : '.'),
+        (r.peakRssMb !== undefined ? `; server peak RSS ${r.peakRssMb.toFixed(0)} MB` : '') +
+        (r.serverCpuUsPerEvent !== undefined ? `; server CPU ${r.serverCpuUsPerEvent.toFixed(0)} µs per event (its webhook and its alert).` : '.'),
     );
     if (r.missing) notes.push(`${label}: ${r.missing} alerts had not arrived ${DRAIN_TIMEOUT_MS / 1000} s after the last webhook (counted as infinitely late); Slack jobs then: ${r.jobStates || 'unknown'}.`);
   }

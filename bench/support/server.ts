@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../../test/support/stripe-fixtures.js';
+import { processCpuMs } from '../cpu.js';
 
 export interface ServerPeak {
   /** Which benchmark ran the process, e.g. "ingest PGlite". */
@@ -31,6 +32,8 @@ export interface BenchServer {
   peakRssMb(): number | undefined;
   /** Current VmRSS in MiB. */
   rssMb(): number | undefined;
+  /** CPU ms (user + system) the server has used so far; undefined once it is gone. */
+  cpuMs(): number | undefined;
   stdout(): string;
   stderr(): string;
   /** Reads the peak, records it under `label`, stops with SIGTERM (SIGKILL after 20 s). Returns the peak MiB. */
@@ -71,11 +74,13 @@ function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
 /**
  * Spawns `handoff <args>` (default `start --no-sandbox`) with exactly `env` (plus PATH/HOME) and waits for
  * its "listening on" line. Defaults: HOST 127.0.0.1, PORT 0 (a free port), LOG_LEVEL warn, NODE_ENV test.
- * Extra node flags (e.g. `--cpu-prof`) go in `nodeArgs`.
+ * Extra node flags (e.g. `--cpu-prof`) go in `nodeArgs`, or for every server of a run in BENCH_SERVER_NODE_ARGS
+ * (space-separated; `BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench` profiles them).
  */
 export async function startServer(opts: { label: string; env: Record<string, string>; args?: string[]; nodeArgs?: string[]; timeoutMs?: number }): Promise<BenchServer> {
   const { args, runner } = serverCommand();
-  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...args, ...(opts.args ?? ['start', '--no-sandbox'])], {
+  const extra = process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+  const proc = spawn(process.execPath, [...extra, ...(opts.nodeArgs ?? []), ...args, ...(opts.args ?? ['start', '--no-sandbox'])], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'test', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -107,6 +112,7 @@ export async function startServer(opts: { label: string; env: Record<string, str
     runner,
     peakRssMb: () => statusMb(pid, 'VmHWM'),
     rssMb: () => statusMb(pid, 'VmRSS'),
+    cpuMs: () => processCpuMs(pid),
     stdout: () => out,
     stderr: () => err,
     async stop() {
