@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Database } from '../src/db/index.js';
 
 /**
  * CPU time spent on a piece of work: this process (process.cpuUsage) plus the PostgreSQL backends serving it
@@ -41,3 +42,10 @@ export function cpuBetween(a: CpuSample, b: CpuSample): { processMs: number; dat
 
 /** The backends connected to database `name` (a SQL query the caller runs on any connection). */
 export const BACKENDS_SQL = `SELECT pid FROM pg_stat_activity WHERE datname = $1`;
+
+/** This process and the PostgreSQL backends now connected to `db`'s database (PGlite: this process only). */
+export async function sampleDb(db: Database): Promise<CpuSample> {
+  if (db.kind !== 'postgres') return sampleCpu([]);
+  const { rows } = await db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`);
+  return sampleCpu(rows.map((r) => r.pid));
+}

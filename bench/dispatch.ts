@@ -16,7 +16,7 @@ import { connectorFingerprints, Dispatcher } from '../src/dispatcher/index.js';
 import { createLogger, createMetrics } from '../src/monitor/index.js';
 import { startSlackEmulator } from '../src/sandbox/emulators/index.js';
 import { createTestDb, type DbKind } from '../test/support/db.js';
-import { cpuBetween, sampleCpu, type CpuSample } from './cpu.js';
+import { cpuBetween, sampleDb } from './cpu.js';
 import { runGraphile } from './graphile.js';
 import { NoopConnector } from './noop-connector.js';
 import type { BenchContext, Figure, Section } from './report.js';
@@ -38,12 +38,6 @@ export interface DrainResult {
   /** Jobs that needed more than one attempt, and provider calls beyond one per job (retries after a timeout). */
   retried: number;
   extraRuns: number;
-}
-
-async function sampleDb(db: Database): Promise<CpuSample> {
-  if (db.kind !== 'postgres') return sampleCpu([]);
-  const { rows } = await db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`);
-  return sampleCpu(rows.map((r) => r.pid));
 }
 
 /** Customers and N pending jobs of one connector, straight in SQL; job i belongs to customer i mod CUSTOMERS. */

@@ -13,6 +13,7 @@ import { fromStripe } from '../src/events/index.js';
 import { identityPairs } from '../src/pipeline/customers.js';
 import { stripeEvent, type StripeEventJson } from '../test/support/stripe-fixtures.js';
 import type { BenchContext, Figure, Section } from './report.js';
+import { cpuBetween, sampleCpu, sampleDb } from './cpu.js';
 import { benchDb, closedLoop, DB_LABEL, openLoop, runOnce, signedStripeRequest, startServer, STRIPE_BENCH_SECRET, type BenchDb, type LoadResult } from './support/index.js';
 
 const LEVELS = [1, 8, 32, 64] as const;
@@ -146,7 +147,8 @@ async function writeRaw(q: RawQuery, e: EventRows): Promise<void> {
 }
 
 interface RawRunner {
-  run(events: EventRows[], concurrency: number): Promise<{ rate: number }>;
+  /** Rate, and CPU per event (this process plus, on PostgreSQL, the backends serving it), µs. */
+  run(events: EventRows[], concurrency: number): Promise<{ rate: number; cpuUs: number }>;
   close(): Promise<void>;
 }
 
@@ -154,13 +156,16 @@ interface RawRunner {
 async function rawRunner(b: BenchDb): Promise<RawRunner> {
   // Migrate through Handoff's own code, then write through the bare driver only.
   await (await b.open()).close();
-  const loop = async (events: EventRows[], concurrency: number, tx: (e: EventRows) => Promise<void>) => {
+  const loop = async (events: EventRows[], concurrency: number, tx: (e: EventRows) => Promise<void>, backends: () => Promise<number[]> = async () => []) => {
     let next = 0;
+    const c0 = sampleCpu(await backends());
     const t0 = performance.now();
     await Promise.all(Array.from({ length: concurrency }, async () => {
       while (next < events.length) await tx(events[next++]!);
     }));
-    return { rate: events.length / ((performance.now() - t0) / 1000) };
+    const rate = events.length / ((performance.now() - t0) / 1000);
+    const used = cpuBetween(c0, sampleCpu(await backends()));
+    return { rate, cpuUs: ((used.processMs + used.databaseMs) * 1000) / events.length };
   };
   if (b.kind === 'pglite') {
     const db = new PGlite(b.dataDir);
@@ -173,6 +178,7 @@ async function rawRunner(b: BenchDb): Promise<RawRunner> {
   const pool = new pg.Pool({ connectionString: b.url, max: PG_POOL });
   // The driver's own prepared statements (named once per connection), as Handoff's PostgreSQL adapter uses.
   const named = new Map(Object.entries(RAW).map(([k, v]) => [v, `raw_${k}`]));
+  const backends = async () => (await pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)).rows.map((r) => r.pid);
   return {
     run: (events, concurrency) =>
       loop(events, concurrency, async (e) => {
@@ -187,7 +193,7 @@ async function rawRunner(b: BenchDb): Promise<RawRunner> {
         } finally {
           client.release();
         }
-      }),
+      }, backends),
     close: () => pool.end(),
   };
 }
@@ -196,6 +202,12 @@ interface LevelResult {
   c: number;
   handoff: LoadResult;
   raw: number;
+  /** Handoff server CPU (user + system) per event at this level, µs (PGlite: the database's work included). */
+  serverCpuUs?: number;
+  /** PostgreSQL backends' CPU per event serving the server, µs. */
+  dbCpuUs?: number;
+  /** The raw loop's CPU per event (its process and, on PostgreSQL, its backends), µs. */
+  rawCpuUs?: number;
 }
 
 async function runEngine(ctx: BenchContext, kind: 'pglite' | 'postgres', plan: Plan, figures: Figure[], notes: string[]): Promise<void> {
@@ -207,7 +219,9 @@ async function runEngine(ctx: BenchContext, kind: 'pglite' | 'postgres', plan: P
     // recorded on its own, so the server's figure is the one of a process serving load.
     await runOnce({ label: `handoff migrate on a new ${label} database`, env: d.env, args: ['migrate'] });
     const server = await startServer({ label: `ingest ${label}`, env: { ...d.env, STRIPE_WEBHOOK_SECRET: STRIPE_BENCH_SECRET } });
-    const levels: Array<{ c: number; handoff: LoadResult; events: number }> = [];
+    const levels: Array<{ c: number; handoff: LoadResult; events: number; serverCpuUs?: number; dbCpuUs?: number }> = [];
+    // PostgreSQL: a side connection to read which backends serve the server (their CPU is the database's share).
+    const side = kind === 'postgres' ? await d.open({ max: 1 }) : undefined;
     let paced: { rate: number; r: LoadResult } | undefined;
     try {
       // Warm-up (JIT, prepared statements, caches): not measured.
@@ -215,9 +229,13 @@ async function runEngine(ctx: BenchContext, kind: 'pglite' | 'postgres', plan: P
       for (const c of LEVELS) {
         const n = c === 1 ? Math.ceil(plan.perLevel / 4) : plan.perLevel;
         const requests = lifecycleEvents(n, `c${c}${kind[1]}`).map(signedStripeRequest);
+        const db0 = side ? await sampleDb(side) : undefined;
+        const cpu0 = server.cpuMs();
         const r = await closedLoop({ baseUrl: server.url, requests, concurrency: c, onProgress: (k) => ctx.progress(`ingest ${label} c=${c}`, k, n) });
+        const cpu1 = server.cpuMs();
+        const dbCpuUs = side && db0 ? (cpuBetween(db0, await sampleDb(side)).databaseMs * 1000) / n : undefined;
         if (r.failures) throw new Error(`ingest ${label} c=${c}: ${r.failures} requests failed: ${r.errors.join(' | ')}`);
-        levels.push({ c, handoff: r, events: n });
+        levels.push({ c, handoff: r, events: n, serverCpuUs: cpu0 !== undefined && cpu1 !== undefined ? ((cpu1 - cpu0) * 1000) / n : undefined, dbCpuUs });
       }
       // Half the best closed-loop rate, open loop (arrivals do not wait for answers).
       const peak = Math.max(...levels.map((l) => l.handoff.rate));
@@ -228,6 +246,7 @@ async function runEngine(ctx: BenchContext, kind: 'pglite' | 'postgres', plan: P
       if (r.failures) throw new Error(`ingest ${label} paced: ${r.failures} requests failed: ${r.errors.join(' | ')}`);
       paced = { rate, r };
     } finally {
+      await side?.close();
       const peakMb = await server.stop();
       if (peakMb !== undefined) notes.push(`${label}: Handoff server peak RSS through this section ${peakMb.toFixed(0)} MB (${server.runner}).`);
     }
@@ -246,8 +265,8 @@ async function runEngine(ctx: BenchContext, kind: 'pglite' | 'postgres', plan: P
         const rows = byLevel.get(`c${l.c}${kind[1]}`) ?? [];
         if (rows.length !== l.events) throw new Error(`ingest ${label} c=${l.c}: ${rows.length} events recorded, ${l.events} sent`);
         ctx.progress(`raw ${label} c=${l.c}`, 0, 1);
-        const { rate } = await raw.run(rows, l.c);
-        results.push({ c: l.c, handoff: l.handoff, raw: rate });
+        const { rate, cpuUs } = await raw.run(rows, l.c);
+        results.push({ c: l.c, handoff: l.handoff, raw: rate, serverCpuUs: l.serverCpuUs, dbCpuUs: l.dbCpuUs, rawCpuUs: cpuUs });
         ctx.progress(`raw ${label} c=${l.c}`, 1, 1);
       }
     } finally {
@@ -266,6 +285,18 @@ async function runEngine(ctx: BenchContext, kind: 'pglite' | 'postgres', plan: P
       figures.push(rateFig);
       for (const [p, v] of [['p50', r.handoff.p50Ms], ['p99', r.handoff.p99Ms]] as const) {
         const f: Figure = { name: `ingest ${label} c=${r.c} ${p} latency`, value: v, unit: 'ms' };
+        ctx.print(f);
+        figures.push(f);
+      }
+      if (r.serverCpuUs !== undefined) {
+        // CPU per event does not swing with whatever else shares the cores; wall-clock rates do.
+        const total = r.serverCpuUs + (r.dbCpuUs ?? 0);
+        const f: Figure = {
+          name: `ingest ${label} c=${r.c} CPU per event (server${r.dbCpuUs !== undefined ? ` ${r.serverCpuUs.toFixed(0)} + database ${r.dbCpuUs.toFixed(0)}` : ', database inside'})`,
+          value: total,
+          unit: 'µs',
+          ...(r.rawCpuUs !== undefined ? { baseline: { name: `raw ${label} c=${r.c} CPU per event (driver loop + database)`, value: r.rawCpuUs, unit: 'µs' } } : {}),
+        };
         ctx.print(f);
         figures.push(f);
       }

@@ -106,6 +106,7 @@ const EnvSchema = z.object({
   DISPATCH_CONCURRENCY: int(8, 1),
   DISPATCH_BATCH_SIZE: int(32, 1),
   DISPATCH_POLL_MS: int(1000, 10),
+  DISPATCH_CLAIM_GAP_MS: int(20, 0),
   JOB_LEASE_MS: int(30_000, 1000),
   JOB_MAX_ATTEMPTS: int(12, 1),
   JOB_MAX_AGE_HOURS: z.coerce.number().positive().default(72),
@@ -204,6 +205,8 @@ export interface AppConfig {
     concurrency: number;
     batchSize: number;
     pollMs: number;
+    /** After a claim that found fewer jobs than it asked for, the next claim waits until this long after it. */
+    claimGapMs: number;
     leaseMs: number;
     maxAttempts: number;
     maxAgeMs: number;
@@ -356,6 +359,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       concurrency: e.DISPATCH_CONCURRENCY,
       batchSize: e.DISPATCH_BATCH_SIZE,
       pollMs: e.DISPATCH_POLL_MS,
+      claimGapMs: e.DISPATCH_CLAIM_GAP_MS,
       leaseMs: e.JOB_LEASE_MS,
       maxAttempts: e.JOB_MAX_ATTEMPTS,
       maxAgeMs: Math.round(e.JOB_MAX_AGE_HOURS * 3_600_000),

@@ -103,6 +103,8 @@ export class Dispatcher {
   private flushTimer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
   private waiter?: () => void;
+  /** Ends a claim-gap pause at once (stop()). */
+  private stopPause?: () => void;
   /** A wake-up that arrived while the loop was busy; the next wait returns at once. */
   private woken = false;
   private loopDone?: Promise<void>;
@@ -140,6 +142,7 @@ export class Dispatcher {
     if (!this.running) return;
     this.running = false;
     this.wake();
+    this.stopPause?.();
     await this.loopDone;
     // In-flight jobs get `stopGraceMs` to finish; then their provider calls are aborted (recorded as a
     // retryable timeout), so a stop always completes before a supervisor's kill and loses no result.
@@ -182,9 +185,23 @@ export class Dispatcher {
 
   private async loop(): Promise<void> {
     const { concurrency, batchSize, pollMs } = this.o.config;
+    // A claim is the dispatcher's most expensive statement. When one finds fewer jobs than it asked for, every
+    // wake-up after it (a NOTIFY per recorded event, each finishing job) would claim one job at a time: the next
+    // claim waits until claimGapMs after that one, so it takes what arrived meanwhile in one go (measured at 200
+    // events/s: 839 claims for 2,000 jobs, ~40 % of the database's time). Costs at most claimGapMs of latency;
+    // a backlog (full claims) never waits.
+    const gapMs = this.o.config.claimGapMs;
+    let drainedAt: number | undefined;
     while (this.running) {
+      if (drainedAt !== undefined) {
+        const rest = drainedAt + gapMs - performance.now();
+        if (rest > 0) await this.pause(rest);
+        if (!this.running) break;
+      }
       const free = concurrency - this.inFlight;
+      const startedAt = performance.now();
       const claimed = free > 0 ? await this.claim(Math.min(free, batchSize)) : [];
+      drainedAt = free > 0 && claimed.length < Math.min(free, batchSize) ? startedAt : undefined;
       for (const [row, snapshot] of claimed) {
         this.inFlight++;
         void this.runOne(row, snapshot).finally(() => {
@@ -225,6 +242,21 @@ export class Dispatcher {
       this.o.logger.error({ err: describeError(err) }, 'claim failed; retrying after the poll interval');
       return [];
     }
+  }
+
+  /** Sleeps `ms`; only stop() cuts it short (wake-ups are remembered for the wait after the next claim). */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.stopPause = undefined;
+        resolve();
+      }, ms);
+      this.stopPause = () => {
+        clearTimeout(timer);
+        this.stopPause = undefined;
+        resolve();
+      };
+    });
   }
 
   private wake(): void {
