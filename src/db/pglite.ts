@@ -1,8 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { acquireLock, releaseLock } from './dir-lock.js';
 import type { Database, Queryable, QueryResult, Tx } from './types.js';
 import { statementName } from './statement-name.js';
+import { literal } from './literal.js';
+import { pgliteTemplate } from './pglite-template.js';
 
 export { DatabaseInUseError, LOCK_FILE } from './dir-lock.js';
 
@@ -27,7 +30,10 @@ export async function openPglite(dataDir?: string): Promise<Database> {
   }
   let pg: PGlite;
   try {
-    pg = new PGlite(dataDir, { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`] });
+    // A new data dir starts from the build's template (see pglite-template.ts) instead of an in-process initdb.
+    // In memory (tests) the template saves nothing measurable, so initdb runs there.
+    const loadDataDir = dataDir && !existsSync(path.join(dataDir, 'PG_VERSION')) ? pgliteTemplate() : undefined;
+    pg = new PGlite(dataDir, { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`], ...(loadDataDir ? { loadDataDir } : {}) });
     await pg.waitReady;
   } catch (err) {
     if (lockPath) releaseLock(lockPath);
@@ -91,7 +97,17 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     ...wrap(pg, false),
     transaction: (fn) =>
       pg.transaction((tx) => {
-        const t: Tx = { ...wrap(tx, true), exec: async (sql) => void (await tx.exec(sql)) };
+        // `final` changes nothing here (PGlite commits after fn), but its contract holds on both engines.
+        const inner = wrap(tx, true);
+        let ended = false;
+        const t: Tx = {
+          query: (text, params, opts) => {
+            if (ended) return Promise.reject(new Error('this transaction already committed with its final statement'));
+            if (opts?.final) ended = true;
+            return inner.query(text, params);
+          },
+          exec: async (sql) => void (await tx.exec(sql)),
+        };
         return fn(t);
       }),
     exec: async (sql) => {
@@ -111,32 +127,4 @@ export async function openPglite(dataDir?: string): Promise<Database> {
       }
     },
   };
-}
-
-
-/**
- * A parameter value as an SQL literal of its text form, as PGlite's own serializers would send it: strings as
- * they are, numbers and bigints in decimal, booleans t/f, dates in ISO 8601, arrays as array literals, bytes as
- * bytea hex, other objects as JSON. Always an escape-string literal (E'…', backslashes and quotes doubled), so
- * the result does not depend on standard_conforming_strings. null/undefined are NULL.
- */
-export function literal(v: unknown): string {
-  if (v === null || v === undefined) return 'NULL';
-  return `E'${textOf(v).replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
-}
-
-function textOf(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
-  if (typeof v === 'boolean') return v ? 't' : 'f';
-  if (v instanceof Date) return v.toISOString();
-  if (Array.isArray(v)) return arrayText(v);
-  if (v instanceof Uint8Array) return `\\x${Buffer.from(v).toString('hex')}`;
-  return JSON.stringify(v);
-}
-
-function arrayText(a: unknown[]): string {
-  return `{${a
-    .map((e) => (e === null || e === undefined ? 'NULL' : Array.isArray(e) ? arrayText(e) : `"${textOf(e).replace(/[\\"]/g, (c) => `\\${c}`)}"`))
-    .join(',')}}`;
 }

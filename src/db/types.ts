@@ -4,8 +4,16 @@ export interface QueryResult<T> {
   rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * Inside a transaction: the LAST statement of it. The transaction commits with it (PostgreSQL sends both in
+   * one round trip) and nothing may follow. Ignored outside a transaction and by PGlite (which commits after).
+   */
+  final?: boolean;
+}
+
 export interface Queryable {
-  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<QueryResult<T>>;
+  query<T = Record<string, unknown>>(text: string, params?: unknown[], opts?: QueryOptions): Promise<QueryResult<T>>;
 }
 
 /** A transaction handle: queries plus multi-statement scripts (migrations). */

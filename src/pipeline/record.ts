@@ -40,14 +40,18 @@ interface TimelineRow {
  * THE one transaction per event: inbox row, identity resolution (and merges), watermark check,
  * state transition, timeline and outbox jobs commit together or not at all. Never calls a provider.
  * A duplicate (source, event id) returns `duplicate: true` and changes nothing.
- * Round trips: accept (dedupe, advisory locks, resolve identities, lock the owners), apply; merges and
- * helpdesk tickets add theirs.
+ * Round trips: accept (dedupe, advisory locks, resolve identities, lock the owners) with BEGIN, apply with COMMIT
+ * (PostgreSQL, see db/postgres.ts); merges and helpdesk tickets add theirs.
  */
 export function record(db: Database, event: DomainEvent, payload: unknown, deps: RecordDeps): Promise<RecordResult> {
-  return db.transaction((tx) => recordIn(tx, event, payload, deps));
+  return db.transaction((tx) => recordIn(tx, event, payload, deps, { final: true }));
 }
 
-export async function recordIn(tx: Queryable, event: DomainEvent, payload: unknown, deps: RecordDeps): Promise<RecordResult> {
+/**
+ * record()'s work inside the caller's transaction. `final`: the caller runs nothing after it, so the transaction
+ * may commit with the last write (PostgreSQL: in the same round trip).
+ */
+export async function recordIn(tx: Queryable, event: DomainEvent, payload: unknown, deps: RecordDeps, scope: { final?: boolean } = {}): Promise<RecordResult> {
   const now = deps.clock.now();
   const pairs = identityPairs(event.identities);
   const kinds = pairs.map((p) => p[0]);
@@ -130,7 +134,7 @@ export async function recordIn(tx: Queryable, event: DomainEvent, payload: unkno
       inboxId,
       outcome,
       reason,
-    ]);
+    ], { final: scope.final });
     return { duplicate: false, inboxId, customerId: customer?.id, outcome, reason, jobsQueued: rows[0]?.queued ?? 0 };
   };
 

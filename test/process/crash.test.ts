@@ -114,17 +114,21 @@ describe.each(DB_KINDS)('kill -9 under load on %s', (kind) => {
 
     let db: Database = t?.db ?? (await openPglite(dataDir));
     try {
-      const all = await jobs(db);
+      // Alert messages (a circuit that opened while the machine was loaded, say) are not the events' effects:
+      // they are counted apart, and only bound the Slack total below.
+      const alerts = (await jobs(db)).filter((j) => j.idempotency_key.startsWith('alert:'));
+      const all = (await jobs(db)).filter((j) => !j.idempotency_key.startsWith('alert:'));
       // One CRM sync + one alert per event, however often it was sent; the dunning email is recorded as
       // skipped (no email connector here).
       const byConnector = (c: string) => all.filter((j) => j.connector === c);
+      // Per connector first: a failure then says which effect was queued once too often (or not at all).
+      expect(Object.fromEntries(['email', 'hubspot', 'slack'].map((c) => [c, byConnector(c).length]))).toEqual({ email: N, hubspot: N, slack: N });
       expect(all).toHaveLength(3 * N);
       expect(byConnector('email').every((j) => j.status === 'skipped')).toBe(true);
       expect(all.filter((j) => j.connector !== 'email' && j.status !== 'done')).toEqual([]);
-      expect([byConnector('hubspot').length, byConnector('slack').length]).toEqual([N, N]);
       // Slack has no idempotency key: only a job in flight at the kill (re-run after its lease) may repeat.
       const rerun = all.filter((j) => j.connector === 'slack' && j.attempts > 1).length;
-      expect(slack.messages.length).toBeLessThanOrEqual(N + rerun);
+      expect(slack.messages.length).toBeLessThanOrEqual(N + rerun + alerts.filter((j) => j.connector === 'slack').length);
       for (let i = 0; i < N; i++) expect(hubspot.contacts.get(`crash${i}@example.com`)?.properties.handoff_lifecycle).toBe('past_due');
       // A job re-run after the kill finds its contact by email (PATCH) instead of creating it again.
       expect(hubspot.requests.filter((r) => r.method === 'POST' && r.path === '/crm/v3/objects/contacts' && !r.fault)).toHaveLength(N);
