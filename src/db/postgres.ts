@@ -60,8 +60,11 @@ export async function openPostgres(
           resolve(c);
         }),
       );
-      // BEGIN travels with the transaction's first statement and COMMIT with its `final` one (see fused below):
-      // a webhook's record() is then two round trips instead of four. Everything else runs as before.
+      // BEGIN travels with the transaction's first parameterised statement and COMMIT with its `final` one, in one
+      // simple-protocol query each (`BEGIN; EXECUTE s_…(<literals>)`, `EXECUTE …; COMMIT`, with the same literal
+      // encoding PGlite uses): a webhook's record() is two round trips instead of four (measured: −7 % wall and CPU
+      // per record). The SQL-level statement is PREPAREd in the same query the first time a connection runs it
+      // (prepared statements outlive a rollback, so it is kept even when the transaction fails).
       let begun = false;
       let committed = false;
       let unsure: string | undefined; // a PREPARE sent with a statement that failed: it may or may not exist now
