@@ -63,8 +63,9 @@ export async function openPostgres(
       // BEGIN travels with the transaction's first parameterised statement and COMMIT with its `final` one, in one
       // simple-protocol query each (`BEGIN; EXECUTE s_…(<literals>)`, `EXECUTE …; COMMIT`, with the same literal
       // encoding PGlite uses): a webhook's record() is two round trips instead of four (measured: −7 % wall and CPU
-      // per record). The SQL-level statement is PREPAREd in the same query the first time a connection runs it
-      // (prepared statements outlive a rollback, so it is kept even when the transaction fails).
+      // per record). The SQL-level statement is PREPAREd in the same query the first time a connection runs it; if
+      // that query fails, it is deallocated after the rollback (a PREPARE outlives one), so the next use prepares
+      // it again instead of failing on "already exists".
       let begun = false;
       let committed = false;
       let unsure: string | undefined; // a PREPARE sent with a statement that failed: it may or may not exist now
