@@ -5,6 +5,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { AppDeps, Env } from '../http/context.js';
 import { ErrorPage, FORM_LIMIT_BYTES, handle, isHttps, localPath, originAllowed, readForm, render, signedPost } from './guard.js';
 import { COOKIE_NAME, findSession, openSession, revokeSession, SESSION_TTL_MS } from './session.js';
+import { clientAddress, LoginThrottle } from './login-throttle.js';
 import { Document } from './ui/layout.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -48,10 +49,12 @@ function LoginPage(props: { next: string; error?: string }) {
 /**
  * GET/POST /login and POST /logout. Login needs only the `token` field (the admin token, compared in
  * constant time); success opens a server-side session and sets an HttpOnly, SameSite=Strict cookie
- * (Secure over HTTPS). Failures answer 401 with the form again and are logged without the token.
+ * (Secure over HTTPS). Failures answer 401 with the form again and are logged without the token; too many from one
+ * address answer 429 with Retry-After (login-throttle.ts).
  */
 export function authRoutes(app: Hono<Env>, deps: AppDeps): void {
   const expected = deps.config.adminToken ? digest(deps.config.adminToken) : undefined;
+  const throttle = new LoginThrottle(deps.clock);
   const tooLarge = bodyLimit({ maxSize: FORM_LIMIT_BYTES, onError: (c) => render(c, 413, <ErrorPage status={413} message="form too large" />) });
 
   app.get('/login', (c) =>
@@ -75,10 +78,21 @@ export function authRoutes(app: Hono<Env>, deps: AppDeps): void {
       if (!expected) {
         return render(c, 401, <LoginPage next={next} error="No admin token is configured: set HANDOFF_ADMIN_TOKEN and restart." />);
       }
+      const address = clientAddress(c);
+      const waitMs = throttle.retryAfterMs(address);
+      if (waitMs !== undefined) {
+        // Checked before the token: while an address is refused, even the right token tells it nothing.
+        const minutes = Math.max(1, Math.ceil(waitMs / 60_000));
+        log.warn({ address }, 'dashboard login refused: too many wrong tokens from this address');
+        c.header('retry-after', String(Math.max(1, Math.ceil(waitMs / 1000))));
+        return render(c, 429, <LoginPage next={next} error={`Too many wrong tokens from this address. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`} />);
+      }
       if (!token || !timingSafeEqual(digest(token), expected)) {
+        throttle.fail(address);
         log.warn('dashboard login failed: wrong admin token');
         return render(c, 401, <LoginPage next={next} error="That is not the admin token." />);
       }
+      throttle.succeed(address);
       const session = await openSession(deps.db, deps.clock, deps.ids, deps.config.adminToken!);
       setSessionCookie(c, session.id);
       log.info('dashboard login');

@@ -7,6 +7,7 @@ import { stripeEvent } from '../support/stripe-fixtures.js';
 import { settled, waitUntil } from '../support/wait.js';
 import { act, actionBody } from '../chatbot/support.js';
 import { csrfFrom, form, login, sessionCookie } from './support.js';
+import { LOGIN_FAILURES, LOGIN_WINDOW_MS } from '../../src/dashboard/login-throttle.js';
 
 describe.each(DB_KINDS)('dashboard routes on %s', (kind) => {
   let t: TestDb;
@@ -84,6 +85,25 @@ describe.each(DB_KINDS)('dashboard routes on %s', (kind) => {
     expect(await sessions()).toEqual([]);
     expect(rt.logLines.join('\n')).not.toContain('wrong-token-0123456789');
     expect(rt.logLines.join('\n')).not.toContain(ADMIN_TOKEN);
+  });
+
+  it('after LOGIN_FAILURES wrong tokens an address is refused (429, Retry-After), the right token too, until the window has passed', async () => {
+    for (let i = 0; i < LOGIN_FAILURES; i++) expect((await rt.app.request('/login', form({ token: `guess-${i}` }))).status).toBe(401);
+    const refused = await rt.app.request('/login', form({ token: ADMIN_TOKEN }));
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(LOGIN_WINDOW_MS / 1000 - 60);
+    expect(refused.headers.get('set-cookie')).toBeNull();
+    expect(await refused.text()).toContain('Too many wrong tokens from this address. Try again in 15 minutes.');
+    expect(await sessions()).toEqual([]);
+    offsetMs = LOGIN_WINDOW_MS + 1_000;
+    expect((await rt.app.request('/login', form({ token: ADMIN_TOKEN }))).status).toBe(303);
+  });
+
+  it('a successful login clears the address: the budget of wrong tokens starts again', async () => {
+    for (let i = 0; i < LOGIN_FAILURES - 1; i++) expect((await rt.app.request('/login', form({ token: `guess-${i}` }))).status).toBe(401);
+    expect((await rt.app.request('/login', form({ token: ADMIN_TOKEN }))).status).toBe(303);
+    for (let i = 0; i < LOGIN_FAILURES - 1; i++) expect((await rt.app.request('/login', form({ token: `again-${i}` }))).status).toBe(401);
+    expect((await rt.app.request('/login', form({ token: ADMIN_TOKEN }))).status).toBe(303);
   });
 
   it('login sets an HttpOnly, SameSite=Strict session cookie (Secure only over https) and stores only its hash', async () => {
