@@ -44,7 +44,7 @@ export async function measureLag(kind: DbKind, seconds: number, progress?: (done
   slack.faults.failFor(3_600_000, { kind: 'delay', ms: LATENCY_MS });
   const run = Date.now().toString(36); // event ids and emails unique per run
   const server = await startServer({
-    label: `sync lag ${DB_LABEL[kind]}`,
+    label: `sync lag ${DB_LABEL[kind]}${rate === LAG_RATE ? '' : ` at ${rate} events/s`}`,
     env: {
       ...d.env,
       STRIPE_WEBHOOK_SECRET: STRIPE_BENCH_SECRET,
