@@ -78,7 +78,10 @@ export interface Providers {
  * - `undelivered`: a `done` job whose effect the provider does not have (a completion recorded for nothing).
  * - Slack has no idempotency key: a kill between its `ok` and the recorded completion repeats a message.
  *   `slack.repeats` = messages beyond the done jobs; the scenario bounds it by the jobs that were in flight
- *   at a kill (`slack.rerun`: the extra attempts of done slack jobs; each can repeat at most one message).
+ *   at a kill (`slack.rerun`: every attempt that may have posted before the one that decided the job — the
+ *   extra attempts of done jobs; of skipped ones too (an earlier attempt posted, its result was lost with its
+ *   lease, and the re-run found the alert no longer due, e.g. the payment recovered meanwhile); and every attempt
+ *   of a dead one (dead-lettered because no result could be recorded). Each can repeat at most one message).
  */
 export interface ProviderCheck {
   duplicates: { hubspot: Record<string, number>; zendesk: Record<string, number>; email: Record<string, number>; webhook: Record<string, number> };
@@ -127,6 +130,12 @@ export async function checkProviders(db: Queryable, p: Providers): Promise<Provi
 
   const slackDone = rows.filter((j) => j.connector === 'slack');
   const messages = p.slack?.messages.length ?? 0;
+  const slackUndone = (
+    await db.query<{ n: number }>(
+      `SELECT COALESCE(sum(CASE WHEN status = 'dead' THEN attempts ELSE GREATEST(attempts - 1, 0) END), 0)::integer AS n
+         FROM jobs WHERE connector = 'slack' AND status IN ('skipped', 'dead')`,
+    )
+  ).rows[0]!.n;
   return {
     duplicates: {
       hubspot: duplicates(contacts.map((c) => String(c.properties.email ?? '').toLowerCase())),
@@ -135,7 +144,7 @@ export async function checkProviders(db: Queryable, p: Providers): Promise<Provi
       webhook: duplicates(hooks.map((m) => m.id)),
     },
     undelivered,
-    slack: { messages, done: slackDone.length, repeats: Math.max(0, messages - slackDone.length), rerun: slackDone.reduce((n, j) => n + Math.max(0, j.attempts - 1), 0) },
+    slack: { messages, done: slackDone.length, repeats: Math.max(0, messages - slackDone.length), rerun: slackDone.reduce((n, j) => n + Math.max(0, j.attempts - 1), slackUndone) },
     webhookRepeats: (p.webhooks?.delivered.length ?? 0) - hooks.length,
     done,
   };
