@@ -18,6 +18,8 @@ export interface Executed {
   customerId?: string;
   inboxId?: number;
   jobId?: number;
+  /** Jobs queued as pending: the caller wakes dispatchers after its commit when > 0. */
+  jobsQueued: number;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function execute(tx: Queryable, input: EffectInput, deps: RecordDep
     const key = jobsFor([main], event)[0]!.idempotencyKey;
     jobId = (await tx.query<{ id: number }>(sql.findJobByKey, [key])).rows[0]?.id;
   }
-  return { customerId: r.customerId, inboxId: r.inboxId, jobId };
+  return { customerId: r.customerId, inboxId: r.inboxId, jobId, jobsQueued: r.jobsQueued };
 }
 
 export interface KnownIdentity {

@@ -1,5 +1,5 @@
 import type { Clock, Ids } from '../clock.js';
-import { sql, type Database, type Queryable } from '../db/index.js';
+import { JOBS_CHANNEL, sql, type Database, type Queryable } from '../db/index.js';
 import { assertStorable, type FieldError } from '../events/index.js';
 import { HandoffError } from '../errors.js';
 import type { Logger, Metrics } from '../monitor/index.js';
@@ -100,6 +100,7 @@ export function createGateway(deps: GatewayDeps) {
         let customerId = standing?.customer_id ?? undefined;
         let inboxId: number | undefined;
         let jobId: number | undefined;
+        let jobsQueued = 0;
         if (verdict.decision === 'executed' && isAllowedAction(req.action)) {
           const done = await execute(
             tx,
@@ -120,7 +121,7 @@ export function createGateway(deps: GatewayDeps) {
             verdict.rule,
           );
           customerId = done.customerId ?? customerId;
-          ({ inboxId, jobId } = done);
+          ({ inboxId, jobId, jobsQueued } = done);
         }
         await tx.query(sql.insertChatbotDecision, [
           decisionId,
@@ -144,11 +145,12 @@ export function createGateway(deps: GatewayDeps) {
           now,
           JSON.stringify(timelineDetail(decisionId, req, verdict, classification, steering.kinds)),
         ]);
-        return { verdict, customerId, jobId };
+        return { verdict, customerId, jobId, jobsQueued };
       });
       if ('already' in outcome && outcome.already) return outcome.already;
 
-      const { verdict, customerId, jobId } = outcome;
+      const { verdict, customerId, jobId, jobsQueued } = outcome;
+      if (jobsQueued > 0) deps.db.notify(JOBS_CHANNEL);
       deps.metrics.chatbotDecisions.inc({ decision: verdict.decision, category: classification.category });
       log.info(
         {

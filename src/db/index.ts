@@ -5,3 +5,4 @@ export { openPostgres } from './postgres.js';
 export { openDatabase } from './open.js';
 export { migrate, pendingMigrations, listMigrations } from './migrate.js';
 export { sql, type SqlName } from './sql/index.js';
+export { JOBS_CHANNEL } from './notify.js';

@@ -91,6 +91,8 @@ export async function openPglite(dataDir?: string): Promise<Database> {
       return { rows: r.rows as T[], rowCount: r.affectedRows ?? r.rows.length };
     },
   });
+  const localListeners = new Map<string, Set<() => void>>();
+  const waking = new Set<string>();
   return {
     kind: 'pglite',
     describe: dataDir ? `embedded PGlite at ${dataDir}` : 'embedded PGlite (in memory)',
@@ -115,9 +117,24 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     },
     listen: async (channel, cb) => {
       const unsub = await pg.listen(channel, () => cb());
+      const local = () => cb();
+      localListeners.set(channel, (localListeners.get(channel) ?? new Set()).add(local));
       return async () => {
+        localListeners.get(channel)?.delete(local);
         await unsub();
       };
+    },
+    // One process owns a PGlite data dir (dir-lock.ts), so every listener is in this process: wake them directly,
+    // a macrotask later (after the caller's commit has returned), with no statement at all; calls before that
+    // macrotask share it.
+    notify: (channel) => {
+      const listeners = localListeners.get(channel);
+      if (!listeners?.size || waking.has(channel)) return;
+      waking.add(channel);
+      setImmediate(() => {
+        waking.delete(channel);
+        listeners.forEach((cb) => cb());
+      });
     },
     close: async () => {
       try {

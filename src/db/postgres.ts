@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Database, Queryable, QueryOptions, QueryResult, Tx } from './types.js';
 import { statementName } from './statement-name.js';
 import { literal } from './literal.js';
+import { coalescedNotify } from './notify.js';
 
 // int8 (bigint ids, counts) as JS numbers, matching PGlite; ids stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -35,6 +36,7 @@ export async function openPostgres(
   });
   let listener: pg.Client | undefined;
   let listenersStopped = false;
+  const notifier = coalescedNotify((channel) => pool.query(`SELECT pg_notify($1, '')`, [channel]));
   const u = new URL(url);
   return {
     kind: 'postgres',
@@ -167,8 +169,10 @@ export async function openPostgres(
         await listener?.end().catch(() => undefined);
       };
     },
+    notify: (channel) => notifier.notify(channel),
     async close() {
       listenersStopped = true;
+      await notifier.settled();
       await listener?.end().catch(() => undefined);
       await pool.end();
     },

@@ -31,6 +31,11 @@ export interface Database extends Queryable {
   exec(sql: string): Promise<void>;
   /** Subscribe to NOTIFY on a channel (a wake-up hint only; callers must still poll). */
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  /**
+   * Wakes the channel's listeners (every process's) AFTER the caller's commit: fire-and-forget, coalesced, a
+   * hint only (db/notify.ts). Hot paths use this instead of NOTIFY inside their transaction.
+   */
+  notify(channel: string): void;
   close(): Promise<void>;
 }
 

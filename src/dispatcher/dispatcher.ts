@@ -3,7 +3,7 @@ import type { Ids } from '../clock.js';
 import type { AppConfig, RateLimit } from '../config/index.js';
 import { runMetered, type CallMeter } from '../connectors/meter.js';
 import type { Connector, ConnectorName, ConnectorResult, CustomerSnapshot, JobToRun } from '../connectors/types.js';
-import { sql, type Database } from '../db/index.js';
+import { JOBS_CHANNEL, sql, type Database } from '../db/index.js';
 import { ProviderError } from '../errors.js';
 import { toStorable } from '../events/index.js';
 import { unmetRequirement, type Requirement } from '../lifecycle/index.js';
@@ -130,7 +130,7 @@ export class Dispatcher {
     // Beats well inside the lease, so renewals survive a missed beat or two.
     this.heartbeatTimer = setInterval(() => void this.beat(), this.o.heartbeatMs ?? Math.min(5000, Math.floor(this.o.config.leaseMs / 3)));
     this.heartbeatTimer.unref();
-    this.unlisten = await this.o.db.listen('handoff_jobs', () => this.wake()).catch((err) => {
+    this.unlisten = await this.o.db.listen(JOBS_CHANNEL, () => this.wake()).catch((err) => {
       this.o.logger.warn({ err: describeError(err) }, 'LISTEN unavailable; polling only');
       return undefined;
     });

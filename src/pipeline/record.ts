@@ -1,7 +1,7 @@
 import type { Clock, Ids } from '../clock.js';
 import type { LifecycleState } from '../config/index.js';
 import type { ConnectorName } from '../connectors/types.js';
-import { sql, type Database, type Queryable } from '../db/index.js';
+import { JOBS_CHANNEL, sql, type Database, type Queryable } from '../db/index.js';
 import type { DomainEvent } from '../events/types.js';
 import { jobsFor, outboundChange, PER_EVENT_EFFECTS, transition, type FromState, type JobSpec, type Rule, type Support } from '../lifecycle/index.js';
 import { identityPairs, mergeCustomers, type CustomerRow } from './customers.js';
@@ -40,16 +40,20 @@ interface TimelineRow {
  * THE one transaction per event: inbox row, identity resolution (and merges), watermark check,
  * state transition, timeline and outbox jobs commit together or not at all. Never calls a provider.
  * A duplicate (source, event id) returns `duplicate: true` and changes nothing.
- * Round trips: accept (dedupe, advisory locks, resolve identities, lock the owners) with BEGIN, apply with COMMIT
- * (PostgreSQL, see db/postgres.ts); merges and helpdesk tickets add theirs.
+ * Round trips: accept (lock the event and dedupe, advisory locks, resolve identities, lock the owners; writes
+ * nothing) with BEGIN, apply (every write, the inbox row included, once) with COMMIT (PostgreSQL, see
+ * db/postgres.ts); merges and helpdesk tickets add theirs.
  */
-export function record(db: Database, event: DomainEvent, payload: unknown, deps: RecordDeps): Promise<RecordResult> {
-  return db.transaction((tx) => recordIn(tx, event, payload, deps, { final: true }));
+export async function record(db: Database, event: DomainEvent, payload: unknown, deps: RecordDeps): Promise<RecordResult> {
+  const r = await db.transaction((tx) => recordIn(tx, event, payload, deps, { final: true }));
+  if (r.jobsQueued > 0) db.notify(JOBS_CHANNEL);
+  return r;
 }
 
 /**
  * record()'s work inside the caller's transaction. `final`: the caller runs nothing after it, so the transaction
- * may commit with the last write (PostgreSQL: in the same round trip).
+ * may commit with the last write (PostgreSQL: in the same round trip). Wakes no dispatcher: after its commit the
+ * caller calls `db.notify(JOBS_CHANNEL)` when `jobsQueued > 0` (else the jobs wait for the next poll).
  */
 export async function recordIn(tx: Queryable, event: DomainEvent, payload: unknown, deps: RecordDeps, scope: { final?: boolean } = {}): Promise<RecordResult> {
   const now = deps.clock.now();
@@ -59,15 +63,14 @@ export async function recordIn(tx: Queryable, event: DomainEvent, payload: unkno
   const wmKeys = event.watermark?.keys ?? [];
   const lockKeys = [...pairs.map(([k, v]) => `id:${k}:${v}`), ...wmKeys.map((k) => `wm:${k}`)];
 
-  // Dedupe, advisory locks, resolve, row-lock the owners: one round trip (migration 0010). A merge that
+  // Lock the event, dedupe, advisory locks, resolve, row-lock the owners: one round trip (migration 0012). A merge that
   // committed while we waited means resolve again, in there; after 5 rounds `merging` says give up.
-  const accepted = await tx.query<{ inbox_id: number; watermark: number | null; owners: Array<Omit<CustomerRow, 'created_at'> & { created_at: string }> | null; merging: boolean }>(
+  const accepted = await tx.query<{ watermark: number | null; owners: Array<Omit<CustomerRow, 'created_at'> & { created_at: string }> | null; merging: boolean }>(
     sql.acceptEvent,
-    [event.source, event.eventId, event.sourceType, event.occurredAt, JSON.stringify(payload), lockKeys, kinds, values, wmKeys],
+    [event.source, event.eventId, lockKeys, kinds, values, wmKeys],
   );
   const head = accepted.rows[0];
   if (!head) return { duplicate: true, jobsQueued: 0 };
-  const inboxId = head.inbox_id;
   if (head.merging || !head.owners) throw new Error('customer records kept merging while this event waited; retry the delivery');
   const newest = head.watermark;
   // Oldest first: the survivor of a merge is the oldest record.
@@ -114,7 +117,7 @@ export async function recordIn(tx: Queryable, event: DomainEvent, payload: unkno
             merged: mergedIds,
           })
         : undefined;
-    const { rows } = await tx.query<{ queued: number }>(sql.applyEvent, [
+    const { rows } = await tx.query<{ inbox_id: number; queued: number }>(sql.applyEvent, [
       customer?.id ?? null,
       // A merge's survivor may take the other record's email or name; otherwise these are the event's.
       event.identities.email ?? customer?.email ?? null,
@@ -131,11 +134,14 @@ export async function recordIn(tx: Queryable, event: DomainEvent, payload: unkno
       JSON.stringify(timeline),
       JSON.stringify([...(opts.jobs ?? []), ...specRows(change ? [change] : [], deps)]),
       deps.maxAttempts,
-      inboxId,
+      event.source,
+      event.sourceType,
+      event.occurredAt,
+      JSON.stringify(payload),
       outcome,
       reason,
     ], { final: scope.final });
-    return { duplicate: false, inboxId, customerId: customer?.id, outcome, reason, jobsQueued: rows[0]?.queued ?? 0 };
+    return { duplicate: false, inboxId: Number(rows[0]!.inbox_id), customerId: customer?.id, outcome, reason, jobsQueued: rows[0]?.queued ?? 0 };
   };
 
   // Ordering: an event older than any object it describes changes no state (it stays in the inbox, marked).

@@ -26,6 +26,29 @@ describe.each(DB_KINDS)('NOTIFY wake-up hint on %s', (kind) => {
     await unlisten();
   });
 
+  it('the hint comes after the commit: a woken listener already sees the job; a burst of events coalesces', async () => {
+    const seen: number[] = [];
+    const count = async () => Number((await t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM jobs WHERE status = 'pending'`)).rows[0]!.n);
+    const before = await count();
+    const unlisten = await t.db.listen('handoff_jobs', () => void count().then((n) => seen.push(n)));
+    await waitUntil(async () => kind === 'pglite' || seen.length >= 1, 5000, 'the listener (PostgreSQL signals once when it connects)');
+    seen.length = 0;
+    const deps = { clock: systemClock, ids: systemIds, enabledConnectors: new Set(['hubspot'] as const), maxAttempts: 3 };
+    const r = await record(t.db, fromApp({ id: 'after-1', type: 'user.signed_up', customer: { email: 'after@example.com' } }), {}, deps);
+    expect(r.jobsQueued).toBe(1);
+    await waitUntil(async () => seen.length >= 1, 5000, 'the hint');
+    expect(seen[0]).toBe(before + 1); // never a wake-up before the job is visible
+    // 40 events at once: every one queues a job; the hints are fewer, and the last comes after the last commit.
+    seen.length = 0;
+    const burst = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => record(t.db, fromApp({ id: `burst-${i}`, type: 'user.signed_up', customer: { email: `burst${i}@example.com` } }), {}, deps)),
+    );
+    expect(burst.every((b) => b.jobsQueued === 1)).toBe(true);
+    await waitUntil(async () => seen.includes(before + 41), 5000, 'a hint after the last commit');
+    expect(seen.length).toBeLessThan(40);
+    await unlisten();
+  });
+
   it.runIf(kind === 'postgres')('survives killed connections: LISTEN reconnects by itself and the pool recovers', async () => {
     let hints = 0;
     const unlisten = await t.db.listen('handoff_jobs', () => hints++);

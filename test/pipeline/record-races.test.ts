@@ -11,7 +11,7 @@
  * Regression: at commit 932ada3 record() read the customer without locking its row, so on PostgreSQL
  * both tests failed (a lost update leaving the customer `trial` after it paid; and a trial written to
  * a merged tombstone). Row locks on the owners, with a re-resolve after a merge (now inside
- * handoff_accept_event, migration 0010), make them pass.
+ * handoff_lock_event, migrations 0010 and 0012), make them pass.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -2,11 +2,17 @@
 -- completion, share one snapshot and write disjoint rows; foreign keys are checked at the statement's end.
 --   $1 customer id (NULL: the event has no customer)  $2 email  $3 name  $4 lifecycle  $5 support
 --   $6 now  $7 is the customer new  $8/$9 identity kinds/values
---   $10 watermark keys (empty: none)  $11 watermark created  $12 event id
+--   $10 watermark keys (empty: none)  $11 watermark created  $12 the sender's event id
 --   $13 timeline rows (jsonb array)  $14 jobs (jsonb array)  $15 max attempts
---   $16 inbox id  $17 outcome  $18 outcome reason
--- Returns how many jobs were queued as pending; NOTIFY (delivered at commit) wakes dispatchers then.
-WITH new_customer AS (
+--   $16 source  $17 sender's event type  $18 occurred at  $19 payload  $20 outcome  $21 outcome reason
+-- The inbox row is written here, once, final (migration 0012): the caller holds the event's lock and found no row.
+-- Returns the inbox id and how many jobs were queued as pending. No NOTIFY in here: the caller wakes dispatchers
+-- after the commit (db/notify.ts says why).
+WITH inboxed AS (
+  INSERT INTO inbox_events (source, event_id, type, occurred_at, payload, outcome, outcome_reason, customer_id)
+  VALUES ($16::text, $12::text, $17::text, $18::timestamptz, $19::jsonb, $20::text, $21::text, $1::text)
+  RETURNING id
+), new_customer AS (
   INSERT INTO customers (id, email, name, lifecycle, support, created_at, updated_at)
   SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::timestamptz, $6::timestamptz WHERE $7::boolean AND $1::text IS NOT NULL
 ), changed_customer AS (
@@ -26,24 +32,21 @@ WITH new_customer AS (
   WHERE watermarks.created < EXCLUDED.created
 ), explained AS (
   INSERT INTO timeline (customer_id, inbox_id, at, kind, from_state, to_state, rule, detail)
-  SELECT $1::text, $16::bigint, $6::timestamptz, t.kind, t.from_state, t.to_state, t.rule, COALESCE(t.detail, '{}'::jsonb)
-  FROM jsonb_to_recordset($13::jsonb) AS t(kind text, from_state text, to_state text, rule text, detail jsonb)
+  SELECT $1::text, inboxed.id, $6::timestamptz, t.kind, t.from_state, t.to_state, t.rule, COALESCE(t.detail, '{}'::jsonb)
+  FROM inboxed, jsonb_to_recordset($13::jsonb) AS t(kind text, from_state text, to_state text, rule text, detail jsonb)
   WHERE $1::text IS NOT NULL
 ), queued AS (
   -- A key already queued (same cause) is skipped: re-recording an effect is harmless.
   INSERT INTO jobs (connector, kind, idempotency_key, customer_id, inbox_id, payload, status, max_attempts, result, finished_at)
-  SELECT j.connector, j.kind, j.idempotency_key, $1::text, $16::bigint, j.payload, j.status, $15::integer,
+  SELECT j.connector, j.kind, j.idempotency_key, $1::text, inboxed.id, j.payload, j.status, $15::integer,
          CASE WHEN j.reason IS NOT NULL THEN jsonb_build_object('skipped', j.reason) END,
          CASE WHEN j.status = 'skipped' THEN $6::timestamptz END
-  FROM jsonb_to_recordset($14::jsonb) AS j(connector text, kind text, idempotency_key text, payload jsonb, status text, reason text)
+  FROM inboxed, jsonb_to_recordset($14::jsonb) AS j(connector text, kind text, idempotency_key text, payload jsonb, status text, reason text)
   WHERE $1::text IS NOT NULL
   ON CONFLICT (idempotency_key) DO NOTHING
   RETURNING status
-), outcome AS (
-  UPDATE inbox_events SET outcome = $17::text, outcome_reason = $18::text, customer_id = $1::text WHERE id = $16::bigint
 ), pending AS (
   SELECT count(*)::integer AS n FROM queued WHERE status = 'pending'
 )
-SELECT pending.n AS queued,
-       (SELECT count(*) FROM (SELECT pg_notify('handoff_jobs', '') FROM pending WHERE pending.n > 0) AS woke)::integer AS notified
+SELECT (SELECT id FROM inboxed) AS inbox_id, pending.n AS queued
 FROM pending
