@@ -1,3 +1,4 @@
+import type { CallMeter } from './meter.js';
 import type { LifecycleState } from '../config/index.js';
 
 /** `email` is Resend; `webhook` is the founder's signed outbound endpoint (Standard Webhooks). */
@@ -46,6 +47,7 @@ export interface Connector {
   /**
    * `customer` is null only for jobs that belong to no customer (alert messages, queued with
    * customer_id NULL by src/monitor/alerts): only Slack `notify` and email `send` with `payload.to` get those.
+   * `meter`: a connector that sends more than one request per job adds each to `meter.calls` (meter.ts).
    */
-  run(job: JobToRun, customer: CustomerSnapshot | null, signal: AbortSignal): Promise<ConnectorResult>;
+  run(job: JobToRun, customer: CustomerSnapshot | null, signal: AbortSignal, meter?: CallMeter): Promise<ConnectorResult>;
 }

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Ids } from '../clock.js';
 import type { AppConfig, RateLimit } from '../config/index.js';
-import { runMetered, type CallMeter } from '../connectors/meter.js';
+import type { CallMeter } from '../connectors/meter.js';
 import type { Connector, ConnectorName, ConnectorResult, CustomerSnapshot, JobToRun } from '../connectors/types.js';
 import { JOBS_CHANNEL, sql, type Database } from '../db/index.js';
 import { ProviderError } from '../errors.js';
@@ -302,7 +302,7 @@ export class Dispatcher {
       let r: ConnectorResult;
       if (!connector) r = { status: 'skipped', reason: `connector ${row.connector} is not configured` };
       else if (unmet) r = { status: 'skipped', reason: unmet };
-      else r = await runMetered(meter, () => connector.run(job, snapshot ?? null, this.hardStop.signal));
+      else r = await connector.run(job, snapshot ?? null, this.hardStop.signal, meter);
       answer = r;
       finish =
         r.status === 'done'

@@ -1,7 +1,7 @@
 import type { AppConfig } from '../../config/index.js';
 import { ProviderError } from '../../errors.js';
 import { providerFetch, readProviderJson } from '../http.js';
-import { countProviderCall } from '../meter.js';
+import type { CallMeter } from '../meter.js';
 import type { Connector, ConnectorResult, CustomerSnapshot, JobToRun } from '../types.js';
 import { contactProperties, customPropertyDefinitions, existingIdFrom, NOTE_PROPERTY, NOTE_PROPERTY_DEFINITION, stageToSend } from './properties.js';
 
@@ -71,9 +71,15 @@ interface CustomProperties {
  * A property that exists with another type or options is not checked or changed (409 is enough):
  * a wrong definition shows up as HubSpot's own 400 on the write.
  */
+/** One job run's cancellation and request count (each HubSpot request is charged to the run that sent it). */
+interface RunScope {
+  signal: AbortSignal;
+  meter: CallMeter;
+}
+
 export function createHubspotConnector(cfg: HubspotConfig, http: { timeoutMs: number }): Connector {
-  const call = async (method: string, path: string, body: unknown, signal: AbortSignal, expect: number[] = []) => {
-    countProviderCall();
+  const call = async (method: string, path: string, body: unknown, scope: RunScope, expect: number[] = []) => {
+    scope.meter.calls++;
     const res = await providerFetch(
       'hubspot',
       `${cfg.baseUrl}${path}`,
@@ -82,7 +88,7 @@ export function createHubspotConnector(cfg: HubspotConfig, http: { timeoutMs: nu
         headers: { authorization: `Bearer ${cfg.accessToken}`, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
         body: body ? JSON.stringify(body) : undefined,
       },
-      { timeoutMs: http.timeoutMs, signal, expect },
+      { timeoutMs: http.timeoutMs, signal: scope.signal, expect },
     ).catch((err: unknown) => {
       throw withHalt(err);
     });
@@ -92,9 +98,9 @@ export function createHubspotConnector(cfg: HubspotConfig, http: { timeoutMs: nu
   const definitions = customPropertyDefinitions(cfg.stateProperty);
   let ensured: Promise<CustomProperties> | undefined;
 
-  function ensureCustomProperties(signal: AbortSignal): Promise<CustomProperties> {
+  function ensureCustomProperties(scope: RunScope): Promise<CustomProperties> {
     if (!ensured) {
-      const attempt: Promise<CustomProperties> = createCustomProperties(signal).catch((err: unknown) => {
+      const attempt: Promise<CustomProperties> = createCustomProperties(scope).catch((err: unknown) => {
         if (ensured === attempt) ensured = undefined;
         throw err;
       });
@@ -103,12 +109,12 @@ export function createHubspotConnector(cfg: HubspotConfig, http: { timeoutMs: nu
     return ensured;
   }
 
-  async function createCustomProperties(signal: AbortSignal): Promise<CustomProperties> {
+  async function createCustomProperties(scope: RunScope): Promise<CustomProperties> {
     for (const def of definitions) {
       try {
-        await call('POST', PROPERTIES, def, signal, [409]); // 201 created, 409 already exists: both fine
+        await call('POST', PROPERTIES, def, scope, [409]); // 201 created, 409 already exists: both fine
       } catch (err) {
-        if (err instanceof ProviderError && err.httpStatus === 403) return lookUpCustomProperties(signal);
+        if (err instanceof ProviderError && err.httpStatus === 403) return lookUpCustomProperties(scope);
         throw err;
       }
     }
@@ -116,13 +122,13 @@ export function createHubspotConnector(cfg: HubspotConfig, http: { timeoutMs: nu
   }
 
   /** After a 403 on creation: keep the properties that already exist, skip the rest. */
-  async function lookUpCustomProperties(signal: AbortSignal): Promise<CustomProperties> {
+  async function lookUpCustomProperties(scope: RunScope): Promise<CustomProperties> {
     const usable = new Set<string>();
     const absent: string[] = [];
     const unknown: string[] = [];
     for (const { name } of definitions) {
       try {
-        const res = await call('GET', `${PROPERTIES}/${encodeURIComponent(name)}`, undefined, signal, [404]);
+        const res = await call('GET', `${PROPERTIES}/${encodeURIComponent(name)}`, undefined, scope, [404]);
         if (res.status === 404) absent.push(name);
         else usable.add(name);
       } catch (err) {
@@ -141,7 +147,7 @@ export function createHubspotConnector(cfg: HubspotConfig, http: { timeoutMs: nu
     return { usable, missing };
   }
 
-  async function upsert(customer: CustomerSnapshot & { email: string }, custom: CustomProperties, signal: AbortSignal): Promise<ConnectorResult> {
+  async function upsert(customer: CustomerSnapshot & { email: string }, custom: CustomProperties, scope: RunScope): Promise<ConnectorResult> {
     const mapped = cfg.lifecycleMap[customer.lifecycle];
     const properties = contactProperties(customer, cfg.stateProperty);
     for (const def of definitions) if (!custom.usable.has(def.name)) delete properties[def.name];
@@ -151,23 +157,23 @@ export function createHubspotConnector(cfg: HubspotConfig, http: { timeoutMs: nu
       result: { contactId, created, ...(custom.missing ? { customProperties: custom.missing } : {}) },
     });
 
-    let updated = await call('PATCH', `${CONTACTS}/${encodeURIComponent(customer.email)}?idProperty=email`, { properties }, signal, [404]);
+    let updated = await call('PATCH', `${CONTACTS}/${encodeURIComponent(customer.email)}?idProperty=email`, { properties }, scope, [404]);
     if (updated.status === 404) {
-      const created = await call('POST', CONTACTS, { properties: { ...properties, lifecyclestage: mapped } }, signal, [409]);
+      const created = await call('POST', CONTACTS, { properties: { ...properties, lifecyclestage: mapped } }, scope, [409]);
       if (created.status !== 409) return done(asContact(created.json).id, true);
       const id = existingIdFrom(created.json);
       if (!id) throw new ProviderError('hubspot', 'http', 'hubspot POST → HTTP 409 without an "Existing ID"; retry will update by email', { httpStatus: 409 });
-      updated = await call('PATCH', `${CONTACTS}/${id}`, { properties }, signal);
+      updated = await call('PATCH', `${CONTACTS}/${id}`, { properties }, scope);
     }
     const contact = asContact(updated.json);
 
     let current = contact.properties.lifecyclestage;
     if (current === undefined) {
-      const read = await call('GET', `${CONTACTS}/${contact.id}?properties=lifecyclestage`, undefined, signal);
+      const read = await call('GET', `${CONTACTS}/${contact.id}?properties=lifecyclestage`, undefined, scope);
       current = asContact(read.json).properties.lifecyclestage ?? null;
     }
     const stage = stageToSend(current, mapped);
-    if (stage) await call('PATCH', `${CONTACTS}/${contact.id}`, { properties: { lifecyclestage: stage } }, signal);
+    if (stage) await call('PATCH', `${CONTACTS}/${contact.id}`, { properties: { lifecyclestage: stage } }, scope);
     return done(contact.id, false);
   }
 
@@ -179,24 +185,24 @@ export function createHubspotConnector(cfg: HubspotConfig, http: { timeoutMs: nu
    * reason (grant crm.schemas.contacts.write or create the property). The note is never logged.
    */
   let noteDefined = false;
-  async function defineNoteProperty(signal: AbortSignal): Promise<string | undefined> {
+  async function defineNoteProperty(scope: RunScope): Promise<string | undefined> {
     try {
-      await call('POST', PROPERTIES, NOTE_PROPERTY_DEFINITION, signal, [409]);
+      await call('POST', PROPERTIES, NOTE_PROPERTY_DEFINITION, scope, [409]);
       return undefined;
     } catch (err) {
       if (!(err instanceof ProviderError && err.httpStatus === 403)) throw err;
-      const res = await call('GET', `${PROPERTIES}/${NOTE_PROPERTY}`, undefined, signal, [403, 404]);
+      const res = await call('GET', `${PROPERTIES}/${NOTE_PROPERTY}`, undefined, scope, [403, 404]);
       if (res.status === 200) return undefined;
       return `contact property ${NOTE_PROPERTY} is missing and the token may not create it (HTTP 403, needs scope crm.schemas.contacts.write): create it in HubSpot or grant the scope`;
     }
   }
 
-  async function updateNote(job: JobToRun, email: string, signal: AbortSignal): Promise<ConnectorResult> {
+  async function updateNote(job: JobToRun, email: string, scope: RunScope): Promise<ConnectorResult> {
     const note = typeof job.payload.note === 'string' ? job.payload.note : '';
     // An empty string would CLEAR the property in HubSpot.
     if (note.trim() === '') return { status: 'skipped', reason: 'the job carries no note' };
     if (!noteDefined) {
-      const missing = await defineNoteProperty(signal);
+      const missing = await defineNoteProperty(scope);
       if (missing) return { status: 'skipped', reason: missing };
       noteDefined = true;
     }
@@ -208,13 +214,13 @@ export function createHubspotConnector(cfg: HubspotConfig, http: { timeoutMs: nu
       note: `HubSpot note updated (${NOTE_PROPERTY})`,
     });
     try {
-      const updated = await call('PATCH', `${CONTACTS}/${encodeURIComponent(email)}?idProperty=email`, { properties }, signal, [404]);
+      const updated = await call('PATCH', `${CONTACTS}/${encodeURIComponent(email)}?idProperty=email`, { properties }, scope, [404]);
       if (updated.status !== 404) return done(asContact(updated.json).id, false);
-      const created = await call('POST', CONTACTS, { properties: { email, ...properties } }, signal, [409]);
+      const created = await call('POST', CONTACTS, { properties: { email, ...properties } }, scope, [409]);
       if (created.status !== 409) return done(asContact(created.json).id, true);
       const id = existingIdFrom(created.json);
       if (!id) throw new ProviderError('hubspot', 'http', 'hubspot POST → HTTP 409 without an "Existing ID"; retry will update by email', { httpStatus: 409 });
-      await call('PATCH', `${CONTACTS}/${id}`, { properties }, signal);
+      await call('PATCH', `${CONTACTS}/${id}`, { properties }, scope);
       return done(id, false);
     } catch (err) {
       if (isMissingProperty(err)) noteDefined = false; // deleted under us: define it again on the next job
@@ -224,16 +230,17 @@ export function createHubspotConnector(cfg: HubspotConfig, http: { timeoutMs: nu
 
   return {
     name: 'hubspot',
-    async run(job: JobToRun, customer: CustomerSnapshot, signal: AbortSignal): Promise<ConnectorResult> {
+    async run(job: JobToRun, customer: CustomerSnapshot, signal: AbortSignal, meter: CallMeter = { calls: 0 }): Promise<ConnectorResult> {
+      const scope: RunScope = { signal, meter };
       if (job.kind === 'update_note') {
         if (!customer.email) return { status: 'skipped', reason: 'customer has no email; HubSpot contacts are matched by email' };
-        return updateNote(job, customer.email, signal);
+        return updateNote(job, customer.email, scope);
       }
       if (job.kind !== 'upsert_contact') throw new Error(`hubspot connector: unknown job kind "${job.kind}" (expected upsert_contact)`);
       if (!customer.email) return { status: 'skipped', reason: 'customer has no email; HubSpot contacts are matched by email' };
-      const custom = await ensureCustomProperties(signal);
+      const custom = await ensureCustomProperties(scope);
       try {
-        return await upsert({ ...customer, email: customer.email }, custom, signal);
+        return await upsert({ ...customer, email: customer.email }, custom, scope);
       } catch (err) {
         if (isMissingProperty(err)) ensured = undefined; // deleted under us: recreate on the next job
         throw err;
