@@ -5,6 +5,7 @@ import { acquireLock, releaseLock } from './dir-lock.js';
 import type { Database, Queryable, QueryResult, Tx } from './types.js';
 import { statementName } from './statement-name.js';
 import { literal } from './literal.js';
+import { localWaker } from './notify.js';
 import { pgliteTemplate } from './pglite-template.js';
 
 export { DatabaseInUseError, LOCK_FILE } from './dir-lock.js';
@@ -91,8 +92,7 @@ export async function openPglite(dataDir?: string): Promise<Database> {
       return { rows: r.rows as T[], rowCount: r.affectedRows ?? r.rows.length };
     },
   });
-  const localListeners = new Map<string, Set<() => void>>();
-  const waking = new Set<string>();
+  const local = localWaker();
   return {
     kind: 'pglite',
     describe: dataDir ? `embedded PGlite at ${dataDir}` : 'embedded PGlite (in memory)',
@@ -117,25 +117,14 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     },
     listen: async (channel, cb) => {
       const unsub = await pg.listen(channel, () => cb());
-      const local = () => cb();
-      localListeners.set(channel, (localListeners.get(channel) ?? new Set()).add(local));
+      const removeLocal = local.add(channel, cb);
       return async () => {
-        localListeners.get(channel)?.delete(local);
+        removeLocal();
         await unsub();
       };
     },
-    // One process owns a PGlite data dir (dir-lock.ts), so every listener is in this process: wake them directly,
-    // a macrotask later (after the caller's commit has returned), with no statement at all; calls before that
-    // macrotask share it.
-    notify: (channel) => {
-      const listeners = localListeners.get(channel);
-      if (!listeners?.size || waking.has(channel)) return;
-      waking.add(channel);
-      setImmediate(() => {
-        waking.delete(channel);
-        listeners.forEach((cb) => cb());
-      });
-    },
+    // One process owns a PGlite data dir (dir-lock.ts), so every listener is in this process: wake them directly.
+    notify: (channel) => local.wake(channel),
     close: async () => {
       try {
         await pg.close();

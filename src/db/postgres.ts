@@ -2,10 +2,17 @@ import pg from 'pg';
 import type { Database, Queryable, QueryOptions, QueryResult, Tx } from './types.js';
 import { statementName } from './statement-name.js';
 import { literal } from './literal.js';
-import { coalescedNotify } from './notify.js';
+import { randomUUID } from 'node:crypto';
+import { coalescedNotify, localWaker } from './notify.js';
 
 // int8 (bigint ids, counts) as JS numbers, matching PGlite; ids stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+/**
+ * Cross-process wake-ups (db.notify) go out at most this often per channel: a dispatcher in another process
+ * wakes up to this much later (it would otherwise find the work at its next poll, DISPATCH_POLL_MS).
+ */
+const NOTIFY_GAP_MS = 25;
 
 /** SQL-level prepared statements (PREPARE … / EXECUTE …) per connection: they live as long as its session. */
 const sqlPreparedBy = new WeakMap<object, Set<string>>();
@@ -36,7 +43,11 @@ export async function openPostgres(
   });
   let listener: pg.Client | undefined;
   let listenersStopped = false;
-  const notifier = coalescedNotify((channel) => pool.query(`SELECT pg_notify($1, '')`, [channel]));
+  // notify(): this process's listeners directly; other processes through NOTIFY, at most one per NOTIFY_GAP_MS
+  // per channel. The payload names this Database, so its own listener ignores the echo.
+  const origin = randomUUID();
+  const local = localWaker();
+  const notifier = coalescedNotify((channel) => pool.query(`SELECT pg_notify($1, $2)`, [channel, origin]), { minGapMs: NOTIFY_GAP_MS });
   const u = new URL(url);
   return {
     kind: 'postgres',
@@ -142,7 +153,7 @@ export async function openPostgres(
       const connect = async (): Promise<void> => {
         const client = new pg.Client({ connectionString: url });
         client.on('notification', (n) => {
-          if (n.channel === channel) cb();
+          if (n.channel === channel && n.payload !== origin) cb();
         });
         client.on('error', (err) => opts.onError?.(err));
         client.on('end', () => {
@@ -164,12 +175,17 @@ export async function openPostgres(
         }
       };
       await connect();
+      const removeLocal = local.add(channel, cb);
       return async () => {
         stopped = true;
+        removeLocal();
         await listener?.end().catch(() => undefined);
       };
     },
-    notify: (channel) => notifier.notify(channel),
+    notify: (channel) => {
+      local.wake(channel);
+      notifier.notify(channel);
+    },
     async close() {
       listenersStopped = true;
       await notifier.settled();

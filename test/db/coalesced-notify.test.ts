@@ -28,6 +28,22 @@ describe('coalescedNotify', () => {
     await n.settled();
   });
 
+  it('minGapMs spaces the sends: the follow-up waits until that long after the previous one started', async () => {
+    const { sent, send } = manualSend();
+    const n = coalescedNotify(send, { minGapMs: 60 });
+    const t0 = performance.now();
+    n.notify('jobs');
+    n.notify('jobs');
+    sent[0]!.finish(true);
+    await tick();
+    expect(sent).toHaveLength(1); // not yet: the gap has not passed
+    await new Promise((r) => setTimeout(r, 80));
+    expect(sent).toHaveLength(2);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(60);
+    sent[1]!.finish(true);
+    await n.settled();
+  });
+
   it('a failed send is ignored (a hint only) and does not stop later ones; settled() waits for the follow-up too', async () => {
     const { sent, send } = manualSend();
     const n = coalescedNotify(send);

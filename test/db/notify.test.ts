@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock, systemIds } from '../../src/clock.js';
 import { fromApp } from '../../src/events/index.js';
+import { openPostgres } from '../../src/db/index.js';
 import { record } from '../../src/pipeline/index.js';
 import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
 import { waitUntil } from '../support/wait.js';
@@ -49,11 +50,34 @@ describe.each(DB_KINDS)('NOTIFY wake-up hint on %s', (kind) => {
     await unlisten();
   });
 
+  it.runIf(kind === 'postgres')('another process is woken too (NOTIFY after the commit), and its listener ignores its own echo', async () => {
+    const other = await openPostgres(t.url!); // what a second Handoff process opens
+    try {
+      let here = 0;
+      let there = 0;
+      const unlistenHere = await t.db.listen('handoff_jobs', () => here++);
+      const unlistenThere = await other.listen('handoff_jobs', () => there++);
+      await waitUntil(async () => here >= 1 && there >= 1, 5000, 'both listeners connected');
+      [here, there] = [0, 0];
+      const deps = { clock: systemClock, ids: systemIds, enabledConnectors: new Set(['hubspot'] as const), maxAttempts: 3 };
+      await record(t.db, fromApp({ id: 'x-proc', type: 'user.signed_up', customer: { email: 'xproc@example.com' } }), {}, deps);
+      await waitUntil(async () => there === 1, 5000, 'the other process woken');
+      await new Promise((r) => setTimeout(r, 200));
+      expect([here, there]).toEqual([1, 1]); // this process once (directly), not again by its own NOTIFY
+      await unlistenHere();
+      await unlistenThere();
+    } finally {
+      await other.close();
+    }
+  });
+
   it.runIf(kind === 'postgres')('survives killed connections: LISTEN reconnects by itself and the pool recovers', async () => {
+    // The events are recorded through another Database (another process): only a NOTIFY can wake this listener.
+    const other = await openPostgres(t.url!);
     let hints = 0;
     const unlisten = await t.db.listen('handoff_jobs', () => hints++);
     const deps = { clock: systemClock, ids: systemIds, enabledConnectors: new Set(['hubspot'] as const), maxAttempts: 3 };
-    // Kill every other backend of this database: the LISTEN connection and the pool's idle ones.
+    // Kill every other backend of this database: the LISTEN connection and the pools' idle ones.
     const killed = await t.db.query<{ n: number }>(
       'SELECT count(pg_terminate_backend(pid))::integer AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
     );
@@ -61,15 +85,16 @@ describe.each(DB_KINDS)('NOTIFY wake-up hint on %s', (kind) => {
     // The listener comes back (it signals once on reconnect so nothing queued meanwhile waits for a poll) …
     await waitUntil(async () => hints >= 1, 10_000, 'the listener to reconnect');
     const before = hints;
-    // … and the pool serves new transactions, whose NOTIFY reaches the new listener.
+    // … and the pools serve new transactions, whose NOTIFY reaches the new listener.
     await waitUntil(
       async () => {
-        await record(t.db, fromApp({ id: `k${Date.now()}`, type: 'user.signed_up', customer: { email: `k${Date.now()}@example.com` } }), {}, deps).catch(() => undefined);
+        await record(other, fromApp({ id: `k${Date.now()}`, type: 'user.signed_up', customer: { email: `k${Date.now()}@example.com` } }), {}, deps).catch(() => undefined);
         return hints > before;
       },
       10_000,
       'a notification after the reconnect',
     );
     await unlisten();
+    await other.close();
   });
 });
