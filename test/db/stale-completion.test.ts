@@ -51,4 +51,20 @@ describe.each(DB_KINDS)('finishJobs after a re-claim by the same worker on %s', 
     const { rows } = await t.db.query<{ status: string; attempts: number }>('SELECT status, attempts FROM jobs WHERE id = $1', [first!.id]);
     expect(rows).toEqual([{ status: 'done', attempts: 2 }]);
   });
+
+  it('commits completions asynchronously (that transaction only): a completion and its follow-up writes see off, the next transaction on', async () => {
+    // (A statement that changes no row runs no set_config; it writes nothing, so it has nothing to flush either.)
+    const deps = { clock: systemClock, ids: systemIds, enabledConnectors: new Set(['hubspot'] as const), maxAttempts: 5 };
+    await record(t.db, fromApp({ id: 'async-1', type: 'user.signed_up', customer: { email: 'async@example.com' } }), {}, deps);
+    const [job] = await claim();
+    const seen = await t.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ id: number }>(sql.finishJobs, ['worker-a', JSON.stringify([{ id: job!.id, status: 'done', result: {}, error: null, delay_ms: 0, uncount: false, attempts: job!.attempts }])]);
+      expect(rows.map((r) => Number(r.id))).toEqual([job!.id]);
+      return (await tx.query<{ v: string }>(`SELECT current_setting('synchronous_commit') AS v`)).rows[0]!.v;
+    });
+    expect(seen).toBe('off');
+    // Every connection of the pool, not just the one that ran it: none keeps the setting.
+    const after = await Promise.all(Array.from({ length: 4 }, () => t.db.transaction(async (tx) => (await tx.query<{ v: string }>(`SELECT current_setting('synchronous_commit') AS v`)).rows[0]!.v)));
+    expect(after).toEqual(['on', 'on', 'on', 'on']);
+  });
 });
