@@ -10,6 +10,7 @@
  *   arbitrary nested data never reaches facts.
  * - occurredAt = `occurred_at` (ISO-8601 with Z or an offset), else `now` (the receive time).
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { BadRequestError } from '../errors.js';
 import { fieldErrors, normaliseEmail, type DomainEvent, type DomainEventKind, type Identities } from './types.js';
@@ -80,13 +81,27 @@ export function fromApp(body: unknown, now: Date = new Date()): DomainEvent {
 }
 
 /**
+ * The helpdesk key of an app escalation (the Zendesk ticket's external_id): `app:<12 hex of the customer's app user
+ * id, else email>:<the app's id>`. Apps number escalations per user ("1", "2", …), so the app's id is scoped to the
+ * customer: two customers' escalation "1" are two tickets. (Unscoped, the second customer's message was added to
+ * the FIRST customer's ticket as a private comment.) The user id comes first because it is the app's stable key; an
+ * app that names a customer by email in one event and by user id only in the next gets two tickets, never a wrong one.
+ */
+export function appEscalationId(customer: { email?: string; user_id?: string }, id: string): string {
+  const who = customer.user_id !== undefined ? `app_user:${customer.user_id}` : `email:${customer.email ?? ''}`;
+  return `app:${createHash('sha256').update(who).digest('hex').slice(0, 12)}:${id}`;
+}
+
+/**
  * Named primitive fields only. An escalation always has an id so effects can key on it: data.escalation_id
- * when it is a short string or number, else the event id.
+ * when it is a short string or number, else the event id; scoped to the customer (appEscalationId) as
+ * `escalation_id`, the app's own as `app_escalation_id` (emails show that one).
  */
 function factsFor(e: AppEvent): DomainEvent['facts'] {
   const d = e.data ?? {};
   if (e.type === 'support.escalation_requested') {
-    const facts: DomainEvent['facts'] = { escalation_id: short(d.escalation_id) ?? e.id };
+    const own = short(d.escalation_id) ?? e.id;
+    const facts: DomainEvent['facts'] = { escalation_id: appEscalationId(e.customer, own), app_escalation_id: own };
     if (typeof d.subject === 'string') facts.subject = cut(d.subject, SUBJECT_MAX);
     if (typeof d.priority === 'string') facts.priority = cut(d.priority, PRIORITY_MAX);
     // The customer's own words become the ticket body (the helpdesk connector); never logged.
@@ -100,7 +115,7 @@ function factsFor(e: AppEvent): DomainEvent['facts'] {
   }
   if (e.type === 'support.resolved') {
     const id = short(d.escalation_id);
-    return id === undefined ? {} : { escalation_id: id };
+    return id === undefined ? {} : { escalation_id: appEscalationId(e.customer, id), app_escalation_id: id };
   }
   return {};
 }

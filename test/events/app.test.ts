@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BadRequestError } from '../../src/errors.js';
-import { AppEventSchema, fromApp, type FieldError } from '../../src/events/index.js';
+import { AppEventSchema, appEscalationId, fromApp, type FieldError } from '../../src/events/index.js';
 
 const now = new Date('2026-03-01T12:00:00.000Z');
 
@@ -65,25 +65,41 @@ describe('fromApp', () => {
       now,
     );
     expect(e.kind).toBe('support.escalation_requested');
-    expect(e.facts).toEqual({ escalation_id: 'esc-evt-1', subject: 's'.repeat(200), priority: 'high' });
+    expect(e.facts).toEqual({ escalation_id: appEscalationId({ email: 'a@b.co' }, 'esc-evt-1'), app_escalation_id: 'esc-evt-1', subject: 's'.repeat(200), priority: 'high' });
   });
 
   it('escalation and resolution share the given escalation_id; non-string priority is dropped', () => {
     const esc = fromApp({ id: 'e2', type: 'support.escalation_requested', customer: { user_id: 'u' }, data: { escalation_id: 'esc-9', priority: 3 } }, now);
-    expect(esc.facts).toEqual({ escalation_id: 'esc-9' });
+    const scoped = appEscalationId({ user_id: 'u' }, 'esc-9');
+    expect(esc.facts).toEqual({ escalation_id: scoped, app_escalation_id: 'esc-9' });
     const res = fromApp({ id: 'r2', type: 'support.resolved', customer: { user_id: 'u' }, data: { escalation_id: 'esc-9', note: { x: 1 } } }, now);
-    expect(res.facts).toEqual({ escalation_id: 'esc-9' });
+    expect(res.facts).toEqual({ escalation_id: scoped, app_escalation_id: 'esc-9' });
+  });
+
+  it("an escalation id is the app's and scoped to its customer: two customers' escalation \"1\" are two helpdesk keys", () => {
+    const key = (customer: Record<string, string>) =>
+      fromApp({ id: `k-${JSON.stringify(customer)}`, type: 'support.escalation_requested', customer, data: { escalation_id: 1 } }, now).facts.escalation_id;
+    const ada = key({ email: 'ada@example.com' });
+    const bob = key({ email: 'bob@example.com' });
+    expect(ada).toMatch(/^app:[0-9a-f]{12}:1$/);
+    expect(bob).not.toBe(ada);
+    // The app user id, when given, is the key (stable when the email changes); the same user's events agree.
+    expect(key({ user_id: 'u1', email: 'ada@example.com' })).toBe(key({ user_id: 'u1', email: 'ada.new@example.com' }));
+    expect(key({ user_id: 'u1' })).not.toBe(key({ user_id: 'u2' }));
+    // Never the chatbot's namespace: an app escalation and a chatbot conversation cannot share a ticket by accident.
+    expect(String(ada).startsWith('chatbot:')).toBe(false);
   });
 
   it('escalation message: trimmed, capped at 10,000 characters without splitting a surrogate pair; plan and mrr kept', () => {
     const esc = (data: Record<string, unknown>) => fromApp({ id: 'm', type: 'support.escalation_requested', customer: { user_id: 'u' }, data }, now).facts;
-    expect(esc({ message: '  I cannot log in \n', plan: ' Pro ', mrr: 49.5 })).toEqual({ escalation_id: 'm', message: 'I cannot log in', plan: 'Pro', mrr: 49.5 });
+    const m = { escalation_id: appEscalationId({ user_id: 'u' }, 'm'), app_escalation_id: 'm' };
+    expect(esc({ message: '  I cannot log in \n', plan: ' Pro ', mrr: 49.5 })).toEqual({ ...m, message: 'I cannot log in', plan: 'Pro', mrr: 49.5 });
     const long = esc({ message: `${'a'.repeat(9_999)}😀tail` }).message as string;
     expect(long).toBe('a'.repeat(9_999)); // the emoji would be cut in half: dropped whole
     expect(long.isWellFormed()).toBe(true);
     expect((esc({ message: 'b'.repeat(20_000) }).message as string).length).toBe(10_000);
-    expect(esc({ message: '   ', plan: { x: 1 }, mrr: -1 })).toEqual({ escalation_id: 'm' });
-    expect(esc({ message: 42, mrr: '49' })).toEqual({ escalation_id: 'm' });
+    expect(esc({ message: '   ', plan: { x: 1 }, mrr: -1 })).toEqual(m);
+    expect(esc({ message: 42, mrr: '49' })).toEqual(m);
     // Subjects are cut the same way (a lone surrogate would make the jsonb write fail).
     expect(esc({ subject: `${'s'.repeat(199)}😀` }).subject).toBe('s'.repeat(199));
   });

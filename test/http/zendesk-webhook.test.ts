@@ -5,6 +5,7 @@ import { ensureBootstrapKey } from '../../src/runtime.js';
 import { adminHeaders, API_KEY, appEventRequest, startTestApp, systemIds, writeCounts, type TestApp } from '../support/app.js';
 import { settled } from '../support/wait.js';
 import { signZendeskWebhook, startZendeskEmulator, zendeskStatusChanged, type ZendeskEmulator } from '../emulators/index.js';
+import { appEscalationId } from '../../src/events/index.js';
 
 const SECRET = 'zendesk-signing-secret-0123456789';
 
@@ -49,7 +50,7 @@ describe.each(DB_KINDS)('POST /api/webhooks/zendesk on %s', (kind) => {
     );
     expect(res.status).toBe(200);
     await settled(t.db);
-    return zd.ticketsByExternalId(escalationId)[0]!;
+    return zd.ticketsByExternalId(appEscalationId({ email: 'grace@example.com' }, escalationId))[0]!;
   }
 
   const solvedBody = (ticketId: number, id = `zd-evt-${ticketId}`) =>

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
 import { adminHeaders, appEventRequest, startTestApp, type TestApp } from '../support/app.js';
 import { jobs, settled, waitUntil } from '../support/wait.js';
+import { appEscalationId } from '../../src/events/index.js';
 import { signZendeskWebhook, startZendeskEmulator, zendeskStatusChanged, type ZendeskEmulator } from '../emulators/index.js';
 
 const SECRET = 'zendesk-signing-secret-0123456789';
@@ -67,6 +68,9 @@ describe.each(DB_KINDS)('support tickets end to end on %s', (kind) => {
     return res;
   };
 
+  /** The helpdesk key (external_id) of Ada's app escalation `id`. */
+  const key = (id: string, email = 'ada@example.com') => appEscalationId({ email }, id);
+
   const inbox = async () =>
     (await t.db.query<{ event_id: string; type: string; outcome: string; outcome_reason: string | null }>('SELECT event_id, type, outcome, outcome_reason FROM inbox_events ORDER BY id')).rows;
 
@@ -76,7 +80,7 @@ describe.each(DB_KINDS)('support tickets end to end on %s', (kind) => {
     await settled(t.db);
     expect(zd.tickets.size).toBe(1);
     const ticket = [...zd.tickets.values()][0]!;
-    expect(ticket).toMatchObject({ external_id: 'esc-1', priority: 'urgent', subject: 'Export broken' });
+    expect(ticket).toMatchObject({ external_id: key('esc-1'), priority: 'urgent', subject: 'Export broken' });
     expect(ticket.comments[0]!.body).toBe('The export button does nothing');
     expect(ticket.tags).toEqual(expect.arrayContaining(['handoff', 'lifecycle_lead']));
     const c = await view(rt);
@@ -85,6 +89,27 @@ describe.each(DB_KINDS)('support tickets end to end on %s', (kind) => {
     expect((await view(rt, String(ticket.id))).id).toBe(c.id);
     const job = c.timeline.find((e) => e.job?.connector === 'zendesk')?.job;
     expect(job).toMatchObject({ kind: 'create_ticket', status: 'done', result: { ticket_id: ticket.id, action: 'created' } });
+  });
+
+  it("two customers whose app numbers escalations alike (both \"1\") get a ticket each; neither's words reach the other's ticket", async () => {
+    rt = await start();
+    await post(rt, escalation('evt-ada-1', '1', 'Ada cannot export', 'ada@example.com'));
+    await settled(t.db);
+    await post(rt, escalation('evt-bob-1', '1', 'Bob was double charged', 'bob@example.com'));
+    await settled(t.db);
+    expect(zd.tickets.size).toBe(2);
+    const ada = zd.ticketsByExternalId(key('1', 'ada@example.com'));
+    const bob = zd.ticketsByExternalId(key('1', 'bob@example.com'));
+    expect([ada.length, bob.length]).toEqual([1, 1]);
+    expect(ada[0]!.comments.map((c) => c.body)).toEqual(['Ada cannot export']);
+    expect(bob[0]!.comments.map((c) => c.body)).toEqual(['Bob was double charged']);
+    // A second message in Ada's escalation "1" still lands on Ada's ticket, as a comment.
+    await post(rt, escalation('evt-ada-2', '1', 'Still broken', 'ada@example.com'));
+    await settled(t.db);
+    expect(zd.tickets.size).toBe(2);
+    const comments = zd.ticketsByExternalId(key('1', 'ada@example.com'))[0]!.comments.map((c) => c.body);
+    expect(comments).toHaveLength(2);
+    expect(comments[1]).toMatch(/Still broken$/);
   });
 
   it('20 concurrent deliveries of one escalation → one inbox row, one job, one ticket', async () => {
@@ -122,7 +147,7 @@ describe.each(DB_KINDS)('support tickets end to end on %s', (kind) => {
     await post(rt, escalation('evt-b', 'esc-b'));
     await settled(t.db);
     expect(zd.tickets.size).toBe(2);
-    const [a, b] = [zd.ticketsByExternalId('esc-a')[0]!, zd.ticketsByExternalId('esc-b')[0]!];
+    const [a, b] = [zd.ticketsByExternalId(key('esc-a'))[0]!, zd.ticketsByExternalId(key('esc-b'))[0]!];
 
     a.status = 'solved';
     await statusWebhook(rt, a.id);
@@ -143,8 +168,8 @@ describe.each(DB_KINDS)('support tickets end to end on %s', (kind) => {
     expect((await inbox()).at(-1)).toMatchObject({ outcome: 'applied', outcome_reason: 'support_resolved' });
     const rows = (await t.db.query<{ ticket_id: string; status: string; escalation_id: string }>('SELECT ticket_id, status, escalation_id FROM support_tickets ORDER BY escalation_id')).rows;
     expect(rows).toEqual([
-      { ticket_id: String(a.id), status: 'closed', escalation_id: 'esc-a' },
-      { ticket_id: String(b.id), status: 'solved', escalation_id: 'esc-b' },
+      { ticket_id: String(a.id), status: 'closed', escalation_id: key('esc-a') },
+      { ticket_id: String(b.id), status: 'solved', escalation_id: key('esc-b') },
     ]);
   });
 
@@ -156,7 +181,7 @@ describe.each(DB_KINDS)('support tickets end to end on %s', (kind) => {
       await post(app, escalation(`evt-a${round}`, `esc-a${round}`, 'a', email));
       await post(app, escalation(`evt-b${round}`, `esc-b${round}`, 'b', email));
       await settled(t.db);
-      const tickets = [zd.ticketsByExternalId(`esc-a${round}`)[0]!, zd.ticketsByExternalId(`esc-b${round}`)[0]!];
+      const tickets = [zd.ticketsByExternalId(key(`esc-a${round}`, email))[0]!, zd.ticketsByExternalId(key(`esc-b${round}`, email))[0]!];
       for (const tk of tickets) tk.status = 'solved';
       await Promise.all(tickets.map((tk) => statusWebhook(app, tk.id)));
       expect((await view(app, email)).support).toBe('none');

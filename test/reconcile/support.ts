@@ -16,6 +16,7 @@ import { stripeCustomer, stripeSubscription } from '../stripe-api/objects.js';
 import { adminHeaders, appEventRequest, stripeRequest, type TestApp } from '../support/app.js';
 import { stripeEvent } from '../support/stripe-fixtures.js';
 import { settled } from '../support/wait.js';
+import { appEscalationId } from '../../src/events/index.js';
 
 export const T0 = 1_767_225_600; // 2026-01-01: every webhook in these tests is from then
 export const DAY = 86_400;
@@ -79,7 +80,7 @@ export async function escalate(rt: TestApp, p: Providers, email: string, escalat
   const body = { id: `esc-evt-${escalationId}`, type: 'support.escalation_requested', customer: { email }, data: { escalation_id: escalationId, subject: 'Export broken', message: 'The export fails' } };
   expect((await rt.app.request('/api/events', appEventRequest(body))).status).toBe(200);
   await settled(rt.db);
-  const [ticket] = p.zd.ticketsByExternalId(escalationId);
+  const [ticket] = p.zd.ticketsByExternalId(appEscalationId({ email }, escalationId));
   expect(ticket).toBeDefined();
   return ticket!.id;
 }

@@ -15,6 +15,7 @@ import { appEventRequest, clerkRequest, stripeRequest, type TestApp } from '../s
 import type { Queryable } from '../../src/db/index.js';
 import { DEFAULT_CREATED, stripeEvent, type JsonObject, type StripeEventJson } from '../support/stripe-fixtures.js';
 import { settled } from '../support/wait.js';
+import { appEscalationId } from '../../src/events/index.js';
 
 export const ZENDESK_SECRET = 'zendesk-signing-secret-rehearse-01';
 
@@ -140,7 +141,7 @@ export async function buildHistory(rt: TestApp, db: Queryable, e: Emulators): Pr
   // ---- phase 2
   const aliceRefund = await refund('alice');
   const bobSecond = await invoice('bob', 2, 'invoice.payment_failed');
-  const carolTicket = [...e.zendesk.tickets.values()].find((t) => t.external_id === 'esc-carol')!;
+  const carolTicket = [...e.zendesk.tickets.values()].find((t) => t.external_id === appEscalationId({ email: 'carol@example.com' }, 'esc-carol'))!;
   carolTicket.status = 'solved';
   const body = JSON.stringify(zendeskStatusChanged(carolTicket, 'open'));
   expect((await rt.app.request('/api/webhooks/zendesk', { method: 'POST', body, headers: signZendeskWebhook(body, ZENDESK_SECRET) })).status).toBe(200);

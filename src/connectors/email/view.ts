@@ -19,7 +19,8 @@ import type { CustomerSnapshot } from '../types.js';
  *   hosted_invoice_url                   → invoice_url
  *   attempt_count                        → attempt_count
  *   trial_end (ISO | unix s)             → trial_end_date
- *   ticket_id, subject, escalation_id    → same names (support confirmation)
+ *   ticket_id, subject, escalation_id    → same names (support confirmation; app_escalation_id, the app's own id,
+ *                                          is shown as escalation_id when present)
  */
 export type EmailFacts = Record<string, unknown>;
 
@@ -154,7 +155,8 @@ export function emailView(customer: CustomerSnapshot | null, facts: EmailFacts, 
     trial_end_date: formatLongDate(facts.trial_end),
     ticket_id: line(facts.ticket_id),
     subject: line(facts.subject),
-    escalation_id: line(facts.escalation_id),
+    // An app escalation's own id ("1"), not its helpdesk key (events/app.ts).
+    escalation_id: line(facts.app_escalation_id ?? facts.escalation_id),
     title: line(facts.title),
     summary: line(facts.summary),
     action: line(facts.action),
