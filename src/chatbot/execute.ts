@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/index.js';
+import type { Queryable, Tx } from '../db/index.js';
 import { sql } from '../db/index.js';
 import { jobsFor, type EffectName } from '../lifecycle/index.js';
 import { recordIn, type RecordDeps } from '../pipeline/index.js';
@@ -18,8 +18,6 @@ export interface Executed {
   customerId?: string;
   inboxId?: number;
   jobId?: number;
-  /** Jobs queued as pending: the caller wakes dispatchers after its commit when > 0. */
-  jobsQueued: number;
 }
 
 /**
@@ -27,7 +25,7 @@ export interface Executed {
  * state table, timeline, outbox), exactly like any sender's event. Never calls a provider. The inbox payload
  * names the decision; the user's words travel only in the event's facts (ticket body, note).
  */
-export async function execute(tx: Queryable, input: EffectInput, deps: RecordDeps, rule: string): Promise<Executed> {
+export async function execute(tx: Tx, input: EffectInput, deps: RecordDeps, rule: string): Promise<Executed> {
   const known = await knownIdentities(tx, input);
   const event = effectEvent({ ...input, ...ownIdentities(input, known) });
   const payload = { decision_id: input.decisionId, conversation_id: input.conversationId, action: input.action, category: input.category, rule };
@@ -38,7 +36,7 @@ export async function execute(tx: Queryable, input: EffectInput, deps: RecordDep
     const key = jobsFor([main], event)[0]!.idempotencyKey;
     jobId = (await tx.query<{ id: number }>(sql.findJobByKey, [key])).rows[0]?.id;
   }
-  return { customerId: r.customerId, inboxId: r.inboxId, jobId, jobsQueued: r.jobsQueued };
+  return { customerId: r.customerId, inboxId: r.inboxId, jobId };
 }
 
 export interface KnownIdentity {

@@ -1,5 +1,5 @@
 import type { Clock, Ids } from '../clock.js';
-import { JOBS_CHANNEL, sql, type Database, type Queryable } from '../db/index.js';
+import { sql, type Database, type Queryable } from '../db/index.js';
 import { assertStorable, type FieldError } from '../events/index.js';
 import { HandoffError } from '../errors.js';
 import type { Logger, Metrics } from '../monitor/index.js';
@@ -100,7 +100,6 @@ export function createGateway(deps: GatewayDeps) {
         let customerId = standing?.customer_id ?? undefined;
         let inboxId: number | undefined;
         let jobId: number | undefined;
-        let jobsQueued = 0;
         if (verdict.decision === 'executed' && isAllowedAction(req.action)) {
           const done = await execute(
             tx,
@@ -121,7 +120,7 @@ export function createGateway(deps: GatewayDeps) {
             verdict.rule,
           );
           customerId = done.customerId ?? customerId;
-          ({ inboxId, jobId, jobsQueued } = done);
+          ({ inboxId, jobId } = done);
         }
         await tx.query(sql.insertChatbotDecision, [
           decisionId,
@@ -145,12 +144,11 @@ export function createGateway(deps: GatewayDeps) {
           now,
           JSON.stringify(timelineDetail(decisionId, req, verdict, classification, steering.kinds)),
         ]);
-        return { verdict, customerId, jobId, jobsQueued };
+        return { verdict, customerId, jobId };
       });
       if ('already' in outcome && outcome.already) return outcome.already;
 
-      const { verdict, customerId, jobId, jobsQueued } = outcome;
-      if (jobsQueued > 0) deps.db.notify(JOBS_CHANNEL);
+      const { verdict, customerId, jobId } = outcome;
       deps.metrics.chatbotDecisions.inc({ decision: verdict.decision, category: classification.category });
       log.info(
         {

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { JOBS_CHANNEL, sql, type Database } from '../db/index.js';
+import { sql, type Database } from '../db/index.js';
 import { NotFoundError } from '../errors.js';
 import type { Logger } from '../monitor/index.js';
 import { getLiveCustomer, type RecordDeps } from '../pipeline/index.js';
@@ -70,7 +70,6 @@ export async function listReview(db: Database, filter: ReviewFilter, limit: numb
  * on a decision that never needed review, is 409. Unknown id → 404. Both verdicts reach the timeline.
  */
 export async function review(deps: ReviewDeps, id: string, verdict: Verdict, log: Logger): Promise<ReviewReply> {
-  let queued = false;
   const reply = await deps.db.transaction(async (tx): Promise<ReviewReply> => {
     const row = (await tx.query<LockedDecision>(sql.lockChatbotDecision, [id])).rows[0];
     if (!row) throw new NotFoundError(`no chatbot decision ${JSON.stringify(id.slice(0, 100))}`);
@@ -86,11 +85,10 @@ export async function review(deps: ReviewDeps, id: string, verdict: Verdict, log
     let customerId: string | undefined;
     let inboxId: number | undefined;
     let jobId: number | undefined;
-    let jobsQueued = 0;
     if (verdict === 'approved') {
       // Only allowlisted actions are ever stored as needs_review (rules.ts checks the allowlist first).
       if (!isAllowedAction(row.action)) throw new Error(`chatbot decision ${row.id}: action ${row.action} is not allowed`);
-      ({ customerId, inboxId, jobId, jobsQueued } = await execute(
+      ({ customerId, inboxId, jobId } = await execute(
         tx,
         {
           decisionId: row.id,
@@ -112,10 +110,8 @@ export async function review(deps: ReviewDeps, id: string, verdict: Verdict, log
     }
     const detail = { decision_id: row.id, conversation_id: row.conversation_id, action: row.action, review: verdict, category: row.category, priority: row.priority, rule: row.rule };
     await tx.query(sql.reviewChatbotDecision, [row.id, verdict, now, customerId ?? null, inboxId ?? null, jobId ?? null, JSON.stringify(detail)]);
-    if (jobsQueued > 0) queued = true;
     return { status: 200, body: { id: row.id, review: verdict, ...(jobId !== undefined ? { job_id: String(jobId) } : {}) } };
   });
-  if (queued) deps.db.notify(JOBS_CHANNEL);
   log.info({ decisionId: id.slice(0, 100), verdict, status: reply.status, jobId: reply.status === 200 ? reply.body.job_id : undefined }, 'chatbot review');
   return reply;
 }

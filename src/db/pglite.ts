@@ -97,8 +97,9 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     kind: 'pglite',
     describe: dataDir ? `embedded PGlite at ${dataDir}` : 'embedded PGlite (in memory)',
     ...wrap(pg, false),
-    transaction: (fn) =>
-      pg.transaction((tx) => {
+    transaction: async (fn) => {
+      const wakeAfter = new Set<string>();
+      const out = await pg.transaction((tx) => {
         // `final` changes nothing here (PGlite commits after fn), but its contract holds on both engines.
         const inner = wrap(tx, true);
         let ended = false;
@@ -109,9 +110,13 @@ export async function openPglite(dataDir?: string): Promise<Database> {
             return inner.query(text, params);
           },
           exec: async (sql) => void (await tx.exec(sql)),
+          notifyAfterCommit: (channel) => void wakeAfter.add(channel),
         };
         return fn(t);
-      }),
+      });
+      for (const channel of wakeAfter) local.wake(channel);
+      return out;
+    },
     exec: async (sql) => {
       await pg.exec(sql);
     },

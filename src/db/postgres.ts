@@ -1,8 +1,8 @@
 import pg from 'pg';
 import type { Database, Queryable, QueryOptions, QueryResult, Tx } from './types.js';
 import { statementName } from './statement-name.js';
-import { literal } from './literal.js';
 import { randomUUID } from 'node:crypto';
+import { literal } from './literal.js';
 import { coalescedNotify, localWaker } from './notify.js';
 
 // int8 (bigint ids, counts) as JS numbers, matching PGlite; ids stay far below 2^53.
@@ -48,6 +48,10 @@ export async function openPostgres(
   const origin = randomUUID();
   const local = localWaker();
   const notifier = coalescedNotify((channel) => pool.query(`SELECT pg_notify($1, $2)`, [channel, origin]), { minGapMs: NOTIFY_GAP_MS });
+  const notify = (channel: string) => {
+    local.wake(channel);
+    notifier.notify(channel);
+  };
   const u = new URL(url);
   return {
     kind: 'postgres',
@@ -82,6 +86,7 @@ export async function openPostgres(
       let begun = false;
       let committed = false;
       let unsure: string | undefined; // a PREPARE sent with a statement that failed: it may or may not exist now
+      const wakeAfter = new Set<string>();
       const plain = wrap(client);
       const tx: Tx = {
         async query<T>(text: string, params?: unknown[], opts?: QueryOptions): Promise<QueryResult<T>> {
@@ -117,6 +122,7 @@ export async function openPostgres(
           begun = true;
           await client.query(sql);
         },
+        notifyAfterCommit: (channel) => void wakeAfter.add(channel),
       };
       try {
         const out = await fn(tx);
@@ -124,6 +130,7 @@ export async function openPostgres(
         // Committed: the result stands even if the session ended right after (its client is destroyed).
         if (!lost) client.off('error', onLost);
         client.release(lost);
+        for (const channel of wakeAfter) notify(channel);
         return out;
       } catch (err) {
         // A lost client, or one where even ROLLBACK fails, is broken: destroy it instead of returning it to
@@ -182,10 +189,7 @@ export async function openPostgres(
         await listener?.end().catch(() => undefined);
       };
     },
-    notify: (channel) => {
-      local.wake(channel);
-      notifier.notify(channel);
-    },
+    notify,
     async close() {
       listenersStopped = true;
       await notifier.settled();

@@ -19,6 +19,11 @@ export interface Queryable {
 /** A transaction handle: queries plus multi-statement scripts (migrations). */
 export interface Tx extends Queryable {
   exec(sql: string): Promise<void>;
+  /**
+   * Wake the channel's listeners once this transaction has COMMITTED (Database.notify then; nothing on rollback).
+   * Work that queues jobs calls it instead of NOTIFY inside the transaction (db/notify.ts says why).
+   */
+  notifyAfterCommit(channel: string): void;
 }
 
 export interface Database extends Queryable {

@@ -1,7 +1,7 @@
 import type { Clock, Ids } from '../clock.js';
 import type { LifecycleState } from '../config/index.js';
 import type { ConnectorName } from '../connectors/types.js';
-import { JOBS_CHANNEL, sql, type Database, type Queryable } from '../db/index.js';
+import { JOBS_CHANNEL, sql, type Database, type Tx } from '../db/index.js';
 import type { DomainEvent } from '../events/types.js';
 import { jobsFor, outboundChange, PER_EVENT_EFFECTS, transition, type FromState, type JobSpec, type Rule, type Support } from '../lifecycle/index.js';
 import { identityPairs, mergeCustomers, type CustomerRow } from './customers.js';
@@ -44,18 +44,16 @@ interface TimelineRow {
  * nothing) with BEGIN, apply (every write, the inbox row included, once) with COMMIT (PostgreSQL, see
  * db/postgres.ts); merges and helpdesk tickets add theirs.
  */
-export async function record(db: Database, event: DomainEvent, payload: unknown, deps: RecordDeps): Promise<RecordResult> {
-  const r = await db.transaction((tx) => recordIn(tx, event, payload, deps, { final: true }));
-  if (r.jobsQueued > 0) db.notify(JOBS_CHANNEL);
-  return r;
+export function record(db: Database, event: DomainEvent, payload: unknown, deps: RecordDeps): Promise<RecordResult> {
+  return db.transaction((tx) => recordIn(tx, event, payload, deps, { final: true }));
 }
 
 /**
  * record()'s work inside the caller's transaction. `final`: the caller runs nothing after it, so the transaction
- * may commit with the last write (PostgreSQL: in the same round trip). Wakes no dispatcher: after its commit the
- * caller calls `db.notify(JOBS_CHANNEL)` when `jobsQueued > 0` (else the jobs wait for the next poll).
+ * may commit with the last write (PostgreSQL: in the same round trip). Queued jobs wake the dispatchers once the
+ * caller's transaction commits (tx.notifyAfterCommit).
  */
-export async function recordIn(tx: Queryable, event: DomainEvent, payload: unknown, deps: RecordDeps, scope: { final?: boolean } = {}): Promise<RecordResult> {
+export async function recordIn(tx: Tx, event: DomainEvent, payload: unknown, deps: RecordDeps, scope: { final?: boolean } = {}): Promise<RecordResult> {
   const now = deps.clock.now();
   const pairs = identityPairs(event.identities);
   const kinds = pairs.map((p) => p[0]);
@@ -141,7 +139,9 @@ export async function recordIn(tx: Queryable, event: DomainEvent, payload: unkno
       outcome,
       reason,
     ], { final: scope.final });
-    return { duplicate: false, inboxId: Number(rows[0]!.inbox_id), customerId: customer?.id, outcome, reason, jobsQueued: rows[0]?.queued ?? 0 };
+    const jobsQueued = rows[0]?.queued ?? 0;
+    if (jobsQueued > 0) tx.notifyAfterCommit(JOBS_CHANNEL);
+    return { duplicate: false, inboxId: Number(rows[0]!.inbox_id), customerId: customer?.id, outcome, reason, jobsQueued };
   };
 
   // Ordering: an event older than any object it describes changes no state (it stays in the inbox, marked).

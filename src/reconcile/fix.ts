@@ -1,4 +1,4 @@
-import { JOBS_CHANNEL, sql, type Database } from '../db/index.js';
+import { sql, type Database } from '../db/index.js';
 import { fromStripe } from '../events/stripe.js';
 import { fromZendesk } from '../events/zendesk.js';
 import type { DomainEvent } from '../events/types.js';
@@ -93,16 +93,14 @@ function outcome(r: RecordResult, eventId: string): FixResult {
 }
 
 /** record() and the explaining timeline row in ONE transaction; the row only when the event changed something. */
-async function recordWithNote(ctx: FixContext, event: DomainEvent, payload: unknown, note: Record<string, unknown>): Promise<RecordResult> {
-  const recorded = await ctx.db.transaction(async (tx) => {
+function recordWithNote(ctx: FixContext, event: DomainEvent, payload: unknown, note: Record<string, unknown>): Promise<RecordResult> {
+  return ctx.db.transaction(async (tx) => {
     const r = await recordIn(tx, event, payload, ctx.record);
     if (!r.duplicate && r.outcome === 'applied' && r.customerId && r.inboxId !== undefined) {
       await tx.query(sql.insertReconcileNote, [r.customerId, r.inboxId, JSON.stringify({ ...note, event_id: event.eventId })]);
     }
     return r;
   });
-  if (recorded.jobsQueued > 0) ctx.db.notify(JOBS_CHANNEL);
-  return recorded;
 }
 
 /** The ticket's status as a Zendesk trigger would have sent it (events/zendesk.ts maps it), under a reconcile id. */

@@ -54,7 +54,7 @@ export class RehearsalAborted extends Error {
  * Replays the stored inbox, in the order it was recorded, through recordIn into the scratch schema.
  * Deterministic: each event is decided at its original receive time, and customer ids come from a counter,
  * so replaying twice writes the same rows. Nothing leaves: jobs are only rows in the scratch schema (the
- * dispatcher reads the live `jobs` table, and recordIn wakes no dispatcher).
+ * dispatcher reads the live `jobs` table; the wake-up after each commit only makes it look once more and find nothing).
  * Helpdesk tickets: the pipeline reads what the dispatcher did (a ticket job still queued holds a resolution;
  * the ticket it created is a linked identity). So before each helpdesk event, every real create_ticket job
  * that had ended by then ends the same way in the scratch schema (its ticket linked to the customer of the

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock, systemIds } from '../../src/clock.js';
 import { fromApp } from '../../src/events/index.js';
 import { openPostgres } from '../../src/db/index.js';
-import { record } from '../../src/pipeline/index.js';
+import { record, recordIn } from '../../src/pipeline/index.js';
 import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -47,6 +47,37 @@ describe.each(DB_KINDS)('NOTIFY wake-up hint on %s', (kind) => {
     expect(burst.every((b) => b.jobsQueued === 1)).toBe(true);
     await waitUntil(async () => seen.includes(before + 41), 5000, 'a hint after the last commit');
     expect(seen.length).toBeLessThan(40);
+    await unlisten();
+  });
+
+  it("recordIn inside a caller's transaction wakes listeners when THAT transaction commits, and never on rollback", async () => {
+    let hints = 0;
+    const unlisten = await t.db.listen('handoff_jobs', () => hints++);
+    await waitUntil(async () => kind === 'pglite' || hints >= 1, 5000, 'the listener (PostgreSQL signals once when it connects)');
+    hints = 0;
+    const deps = { clock: systemClock, ids: systemIds, enabledConnectors: new Set(['hubspot'] as const), maxAttempts: 3 };
+    const event = (id: string) => fromApp({ id, type: 'user.signed_up', customer: { email: `${id}@example.com` } });
+    await expect(
+      t.db.transaction(async (tx) => {
+        expect((await recordIn(tx, event('rolled-back'), {}, deps)).jobsQueued).toBe(1);
+        throw new Error('the caller fails after recording');
+      }),
+    ).rejects.toThrow('the caller fails');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(hints).toBe(0);
+    const seenAtWake: number[] = [];
+    const stop = await t.db.listen('handoff_jobs', () =>
+      void t.db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM inbox_events WHERE event_id = 'committed-later'`).then((r) => seenAtWake.push(Number(r.rows[0]!.n))),
+    );
+    await waitUntil(async () => kind === 'pglite' || seenAtWake.length >= 1, 5000, 'the second listener');
+    seenAtWake.length = 0;
+    await t.db.transaction(async (tx) => {
+      await recordIn(tx, event('committed-later'), {}, deps);
+      await tx.query('SELECT pg_sleep(0.1)'); // the caller's own work after recording: no wake-up yet
+    });
+    await waitUntil(async () => seenAtWake.length >= 1, 5000, 'the wake-up after the commit');
+    expect(seenAtWake[0]).toBe(1);
+    await stop();
     await unlisten();
   });
 
