@@ -7,7 +7,9 @@ WITH RECURSIVE direct AS (
 ), owners (id) AS (
   SELECT id FROM direct
   UNION
-  SELECT c.id FROM customers c JOIN owners o ON c.merged_into = o.id
+  -- Per owner, an index probe (customers_merged_into; OFFSET 0 keeps the subquery per row): a set join scanned
+  -- every customer at each step.
+  SELECT c.id FROM owners o CROSS JOIN LATERAL (SELECT id FROM customers WHERE merged_into = o.id OFFSET 0) AS c
 )
 SELECT (SELECT c.id FROM customers c JOIN direct d ON d.id = c.id WHERE c.merged_into IS NULL ORDER BY c.created_at, c.id LIMIT 1) AS customer_id,
        (SELECT count(*) FROM chatbot_decisions x

@@ -159,11 +159,16 @@ claimed AS (
 ),
 -- The claimed jobs' customers as they are now (following merges to the live record), with their identities
 -- (one value per kind): read by the same statement, so a claim is one round trip. Same as snapshotCustomers.sql.
+-- Each hop is a primary-key lookup (LIMIT 1 keeps the subquery a per-row index probe): joined as a set, the
+-- planner hashed the whole customers table for every claim (measured: 10 ms of a 17 ms claim at 10,000 customers).
 chain AS (
-  SELECT cu.id AS asked, cu.id, cu.merged_into, 0 AS hops FROM customers cu WHERE cu.id IN (SELECT customer_id FROM claimed)
+  SELECT a.customer_id AS asked, cu.id, cu.merged_into, 0 AS hops
+  FROM (SELECT DISTINCT customer_id FROM claimed WHERE customer_id IS NOT NULL) AS a
+  CROSS JOIN LATERAL (SELECT id, merged_into FROM customers WHERE id = a.customer_id LIMIT 1) AS cu
   UNION ALL
   SELECT chain.asked, cu.id, cu.merged_into, chain.hops + 1
-  FROM chain JOIN customers cu ON cu.id = chain.merged_into
+  FROM chain
+  CROSS JOIN LATERAL (SELECT id, merged_into FROM customers WHERE id = chain.merged_into LIMIT 1) AS cu
   WHERE chain.hops < 16
 ),
 snap AS (
