@@ -6,7 +6,7 @@ import type { Database, Queryable, QueryResult, Tx } from './types.js';
 import { statementName } from './statement-name.js';
 import { literal } from './literal.js';
 import { localWaker } from './notify.js';
-import { pgliteTemplate } from './pglite-template.js';
+import { pgliteTemplate, seedDataDir } from './pglite-template.js';
 
 export { DatabaseInUseError, LOCK_FILE } from './dir-lock.js';
 
@@ -31,10 +31,11 @@ export async function openPglite(dataDir?: string): Promise<Database> {
   }
   let pg: PGlite;
   try {
-    // A new data dir starts from the build's template (see pglite-template.ts) instead of an in-process initdb.
-    // In memory (tests) the template saves nothing measurable, so initdb runs there.
-    const loadDataDir = dataDir && !existsSync(path.join(dataDir, 'PG_VERSION')) ? pgliteTemplate() : undefined;
-    pg = new PGlite(dataDir, { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`], ...(loadDataDir ? { loadDataDir } : {}) });
+    // A new data dir starts as a copy of the build's template (see pglite-template.ts) instead of an in-process
+    // initdb. In memory (tests) the template saves nothing measurable, so initdb runs there.
+    const template = dataDir && !existsSync(path.join(dataDir, 'PG_VERSION')) ? pgliteTemplate() : undefined;
+    if (dataDir && template) seedDataDir(template, dataDir);
+    pg = new PGlite(dataDir, { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`] });
     await pg.waitReady;
   } catch (err) {
     if (lockPath) releaseLock(lockPath);

@@ -1,9 +1,9 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate, openPglite, type Database } from '../../src/db/index.js';
-import { pgliteTemplate, pgliteVersion, TEMPLATE_DIR, TEMPLATE_FILE, TEMPLATE_META_FILE } from '../../src/db/pglite-template.js';
+import { pgliteTemplate, pgliteVersion, TEMPLATE_DATA, TEMPLATE_DIR, TEMPLATE_META_FILE } from '../../src/db/pglite-template.js';
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -21,7 +21,7 @@ afterEach(() => {
  */
 describe('PGlite data dir template', () => {
   it('is built for the installed PGlite, and a new data dir made from it migrates, keeps its rows and reopens', async () => {
-    expect(pgliteTemplate(), `no ${TEMPLATE_FILE} for PGlite ${pgliteVersion()} in ${TEMPLATE_DIR}: run npm run build`).toBeInstanceOf(Blob);
+    expect(pgliteTemplate(), `no ${TEMPLATE_DATA}/ for PGlite ${pgliteVersion()} in ${TEMPLATE_DIR}: run npm run build`).toBe(path.join(TEMPLATE_DIR, TEMPLATE_DATA));
     const dir = tmp();
     let db: Database = await openPglite(dir);
     try {
@@ -39,13 +39,27 @@ describe('PGlite data dir template', () => {
     }
   });
 
-  it('is not used when another PGlite version made it, or when it is missing', () => {
+  it('is not used when another PGlite version made it, when it is missing, or when it is incomplete', () => {
     const dir = tmp();
     expect(pgliteTemplate(dir)).toBeUndefined();
-    copyFileSync(path.join(TEMPLATE_DIR, TEMPLATE_FILE), path.join(dir, TEMPLATE_FILE));
+    cpSync(path.join(TEMPLATE_DIR, TEMPLATE_DATA), path.join(dir, TEMPLATE_DATA), { recursive: true });
     writeFileSync(path.join(dir, TEMPLATE_META_FILE), JSON.stringify({ pglite: '0.0.1' }));
     expect(pgliteTemplate(dir)).toBeUndefined();
     writeFileSync(path.join(dir, TEMPLATE_META_FILE), JSON.stringify({ pglite: pgliteVersion() }));
-    expect(pgliteTemplate(dir)).toBeInstanceOf(Blob);
+    expect(pgliteTemplate(dir)).toBe(path.join(dir, TEMPLATE_DATA));
+    unlinkSync(path.join(dir, TEMPLATE_DATA, 'PG_VERSION'));
+    expect(pgliteTemplate(dir)).toBeUndefined();
+  });
+
+  it('a copy cut short (no PG_VERSION yet) is copied again over, not opened half-made', async () => {
+    const dir = tmp();
+    cpSync(path.join(TEMPLATE_DIR, TEMPLATE_DATA, 'base'), path.join(dir, 'base'), { recursive: true }); // part of a copy
+    writeFileSync(path.join(dir, 'postgresql.conf'), 'this is not a configuration file\n'); // a half-written file
+    const db = await openPglite(dir);
+    try {
+      expect((await db.query<{ ok: number }>('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+    } finally {
+      await db.close();
+    }
   });
 });
