@@ -52,10 +52,9 @@ export async function openPostgres(
     local.wake(channel);
     notifier.notify(channel);
   };
-  const u = new URL(url);
   return {
     kind: 'postgres',
-    describe: `PostgreSQL at ${u.hostname}:${u.port || 5432}${u.pathname}`,
+    describe: describePostgres(url),
     ...wrap(pool),
     async transaction(fn) {
       // pg-pool listens for errors on IDLE clients only. A checked-out client whose session ends between
@@ -197,4 +196,18 @@ export async function openPostgres(
       await pool.end();
     },
   };
+}
+
+/**
+ * "PostgreSQL at host:port/db" for messages, never the user or password. A Unix socket is named by the `host`
+ * parameter (postgres:///db?host=/var/run/postgresql), which has no port.
+ */
+export function describePostgres(url: string): string {
+  try {
+    const u = new URL(url);
+    const host = u.hostname || u.searchParams.get('host') || 'localhost';
+    return `PostgreSQL at ${host}${host.startsWith('/') ? '' : `:${u.port || 5432}`}${u.pathname}`;
+  } catch {
+    return 'PostgreSQL (DATABASE_URL is not a URL)';
+  }
 }
