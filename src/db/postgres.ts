@@ -200,12 +200,14 @@ export async function openPostgres(
 
 /**
  * "PostgreSQL at host:port/db" for messages, never the user or password. A Unix socket is named by the `host`
- * parameter (postgres:///db?host=/var/run/postgresql), which has no port.
+ * parameter (postgres:///db?host=/var/run/postgresql), which has no port; the parameter wins over the URL's host,
+ * as in pg.
  */
 export function describePostgres(url: string): string {
   try {
-    const u = new URL(url);
-    const host = u.hostname || u.searchParams.get('host') || 'localhost';
+    // "user@/db" (no host before the path) is valid for libpq and pg, not for URL.
+    const u = new URL(url.replace(/@\//, '@localhost/'));
+    const host = u.searchParams.get('host') || u.hostname || 'localhost';
     return `PostgreSQL at ${host}${host.startsWith('/') ? '' : `:${u.port || 5432}`}${u.pathname}`;
   } catch {
     return 'PostgreSQL (DATABASE_URL is not a URL)';

@@ -11,7 +11,8 @@ describe('DATABASE_URL forms', () => {
     expect(describePostgres('postgres://handoff:s3cret@db.internal:6543/app')).toBe('PostgreSQL at db.internal:6543/app');
     expect(describePostgres('postgresql://handoff:s3cret@db.internal/app')).toBe('PostgreSQL at db.internal:5432/app');
     expect(describePostgres('postgres:///app?host=/var/run/postgresql&user=handoff')).toBe('PostgreSQL at /var/run/postgresql/app');
-    expect(describePostgres('postgres://handoff:s3cret@/app?host=/run/pg')).toBe('PostgreSQL (DATABASE_URL is not a URL)');
+    expect(describePostgres('postgres://handoff:s3cret@/app?host=/run/pg')).toBe('PostgreSQL at /run/pg/app');
+    expect(describePostgres('postgres://handoff:s3cret@[::1/app')).toBe('PostgreSQL (DATABASE_URL is not a URL)');
   });
 
   describe.skipIf(!existsSync(`${SOCKET_DIR}/.s.PGSQL.5432`))('a Unix socket (postgres:///db?host=/var/run/postgresql)', () => {
