@@ -73,7 +73,8 @@ function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
 
 /**
  * Spawns `handoff <args>` (default `start --no-sandbox`) with exactly `env` (plus PATH/HOME) and waits for
- * its "listening on" line. Defaults: HOST 127.0.0.1, PORT 0 (a free port), LOG_LEVEL warn, NODE_ENV test.
+ * its "listening on" line. Defaults: HOST 127.0.0.1, PORT 0 (a free port), LOG_LEVEL info (production's default: a
+ * line per recorded event is part of the cost measured), NODE_ENV test.
  * Extra node flags (e.g. `--cpu-prof`) go in `nodeArgs`, or for every server of a run in BENCH_SERVER_NODE_ARGS
  * (space-separated; `BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench` profiles them).
  */
@@ -82,7 +83,7 @@ export async function startServer(opts: { label: string; env: Record<string, str
   const extra = process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
   const proc = spawn(process.execPath, [...extra, ...(opts.nodeArgs ?? []), ...args, ...(opts.args ?? ['start', '--no-sandbox'])], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'test', ...opts.env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', NODE_ENV: 'test', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -69,7 +69,7 @@ describe('handoff backfill stripe (command line)', () => {
     expect(out.via).toBe(`the admin API at http://127.0.0.1:${port}`);
     expect(out.run.status).toBe('done');
     expect(out.run.counts.subscriptions).toMatchObject({ seen: 8, applied: 8 });
-    expect(server.stdout()).toContain('"path":"/api/admin/backfill"');
+    await server.waitFor(/"path":"\/api\/admin\/backfill"/, 10_000); // the access log: buffered, out within a second
 
     // Second run in this process (same code path, faster), on a "terminal": the progress line shows counts per kind.
     const second = await cli(['backfill', 'stripe', '--since', '2025-12-01'], env, { tty: true });

@@ -154,8 +154,8 @@ describe('handoff rehearse against a real PGlite server process', () => {
     expect(refused.code).toBe(2);
     expect(refused.err).toContain('rules.add.0.effects.0: unknown effect "fax"');
 
-    expect(server.stdout()).toContain('"path":"/api/admin/rehearse"');
-    expect(server.stdout()).toContain('rehearsal finished');
+    await server.waitFor(/"path":"\/api\/admin\/rehearse"/, 10_000); // the access log: buffered, out within a second
+    await server.waitFor(/rehearsal finished/, 10_000);
     expect(JSON.parse(readFileSync(path.join(dataDir, 'handoff.lock'), 'utf8')).pid).toBe(server.proc.pid);
 
     // With the server stopped, the command opens the embedded database itself (and releases it).
