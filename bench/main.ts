@@ -28,7 +28,8 @@ per figure and writes BENCHMARKS.md at the repository root (or FILE).
 
 Needs PostgreSQL at TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; the benchmarks create
 and drop their own databases). Runs the built server (dist/) when it is newer than src/, else src/ through tsx;
-BENCH_SERVER=dist|tsx forces one. Run on an otherwise idle machine: the figures are only as quiet as it is.
+BENCH_SERVER=dist|tsx forces one. The servers log at LOG_LEVEL info, production's default (BENCH_LOG_LEVEL
+overrides). Run on an otherwise idle machine (no stray handoff processes): the figures are only as quiet as it is.
 Exit codes: 0 done (targets met or not), 1 a benchmark failed, 2 usage error.`;
 
 type Runner = (ctx: BenchContext) => Promise<Section>;

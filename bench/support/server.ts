@@ -74,7 +74,7 @@ function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
 /**
  * Spawns `handoff <args>` (default `start --no-sandbox`) with exactly `env` (plus PATH/HOME) and waits for
  * its "listening on" line. Defaults: HOST 127.0.0.1, PORT 0 (a free port), LOG_LEVEL info (production's default: a
- * line per recorded event is part of the cost measured), NODE_ENV test.
+ * line per recorded event is part of the cost measured; BENCH_LOG_LEVEL overrides), NODE_ENV test.
  * Extra node flags (e.g. `--cpu-prof`) go in `nodeArgs`, or for every server of a run in BENCH_SERVER_NODE_ARGS
  * (space-separated; `BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench` profiles them).
  */

@@ -20,6 +20,7 @@ describe('handoff start (a real process on a real port)', () => {
     const dataDir = path.join(tmp(), 'data');
     const p = spawnHandoff(['start'], { HANDOFF_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
     const [, url] = await p.waitFor(/listening on\s+(http:\/\/\S+)/);
+    await p.waitFor(/\n {2}clerk {9}/); // the banner's later lines: each is its own write, and can arrive later
     expect(p.stdout()).toContain(`embedded PGlite at ${dataDir}`);
     // Zero-config quick start: every connector talks to a local sandbox emulator.
     expect(p.stdout()).toMatch(/connectors\s+hubspot, zendesk, slack, email, webhook \(sandbox where not configured\)/);
@@ -51,7 +52,7 @@ describe('handoff start (a real process on a real port)', () => {
 
   it('--no-sandbox starts with no connectors; --sandbox is refused in production', async () => {
     const off = spawnHandoff(['start', '--no-sandbox'], { HANDOFF_DATA_DIR: path.join(tmp(), 'data'), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
-    await off.waitFor(/listening on/);
+    await off.waitFor(/\n {2}clerk {9}/); // the banner through its connectors and clerk lines
     expect(off.stdout()).toMatch(/connectors\s+none/);
     expect(off.stdout()).not.toContain('sandbox');
     off.proc.kill('SIGTERM');
