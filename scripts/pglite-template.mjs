@@ -3,7 +3,7 @@
 // start peaked at 837 MB RSS; from the template as a directory, ~270 MB). Run by `npm run build`.
 // Rebuilt only when the installed PGlite version changes (the template is tied to its PostgreSQL version).
 // Written beside its final place and renamed: an interrupted build never leaves a half template.
-import { existsSync, readFileSync, rmSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { rmSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { join } from 'node:path';
 import { pgliteTemplate, pgliteVersion, TEMPLATE_DATA, TEMPLATE_DIR, TEMPLATE_META_FILE } from '../dist/db/pglite-template.js';

@@ -48,8 +48,8 @@ export function pgliteTemplate(dir = TEMPLATE_DIR): string | undefined {
 
 /**
  * Copies the template into `dataDir` (which may already hold Handoff's lock file), PG_VERSION last: a copy cut
- * short (the process killed, a full disk) leaves no PG_VERSION, so the next start copies again over it instead of opening half
- * a database.
+ * short (the process killed, a full disk) leaves no PG_VERSION, so the next start copies again over it instead
+ * of opening half a database.
  */
 export function seedDataDir(template: string, dataDir: string): void {
   cpSync(template, dataDir, { recursive: true, force: true, filter: (src) => src !== path.join(template, COMPLETE_MARKER) });

@@ -208,9 +208,12 @@ export class Dispatcher {
         }
       }
       const limit = Math.min(free, batchSize);
-      lastClaimAt = performance.now();
-      const claimed = limit > 0 ? await this.claim(limit) : [];
-      if (limit > 0) drained = claimed.length < limit;
+      let claimed: Array<[ClaimedRow, CustomerSnapshot | undefined]> = [];
+      if (limit > 0) {
+        lastClaimAt = performance.now();
+        claimed = await this.claim(limit);
+        drained = claimed.length < limit;
+      }
       for (const [row, snapshot] of claimed) {
         this.inFlight++;
         void this.runOne(row, snapshot).finally(() => {
