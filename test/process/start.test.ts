@@ -3,9 +3,9 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { waitUntil } from '../support/wait.js';
-import { spawnHandoff } from '../support/process.js';
+import { spawnHandoff as spawnChild, type HandoffProcess } from '../support/process.js';
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -14,6 +14,22 @@ const tmp = () => {
   return d;
 };
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+// A test that fails before its own SIGTERM must not leave a server running (it would load every later test).
+const children: HandoffProcess[] = [];
+const spawnHandoff = (args: string[], env: Record<string, string>) => {
+  const p = spawnChild(args, env);
+  children.push(p);
+  return p;
+};
+afterEach(async () => {
+  for (const p of children.splice(0)) {
+    if (p.proc.exitCode !== null || p.proc.signalCode !== null) continue;
+    p.proc.kill('SIGTERM');
+    const stopped = await Promise.race([p.exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 10_000))]);
+    if (!stopped) p.proc.kill('SIGKILL');
+  }
+});
 
 describe('handoff start (a real process on a real port)', () => {
   it('runs with NO configuration, prints where it listens and one-off credentials, and stops cleanly on SIGTERM', async () => {
