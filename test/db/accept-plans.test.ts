@@ -1,0 +1,71 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+
+/**
+ * The accept step (handoff_lock_event, migration 0015) must stay key probes on a NEW database. A connection keeps
+ * the plans it made on the first events: when the empty tables made a scan look as cheap as a probe, every later
+ * event read the whole inbox (dedupe) and the whole identities table (resolution), for as long as the connection
+ * lived — on PGlite, which never analyses, for the life of the process.
+ */
+describe.each(DB_KINDS)('the accept step on a new %s database', (kind) => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await createTestDb(kind);
+  });
+  afterAll(() => t.drop());
+
+  it('has exactly one index that a lookup by source alone could use: UNIQUE (source, event_id)', async () => {
+    const { rows } = await t.db.query<{ name: string }>(
+      `SELECT c.relname AS name
+       FROM pg_index x
+       JOIN pg_class c ON c.oid = x.indexrelid
+       JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
+       WHERE x.indrelid = 'inbox_events'::regclass AND a.attname = 'source'`,
+    );
+    expect(rows.map((r) => r.name)).toEqual(['inbox_events_source_event_id_key']);
+  });
+
+  it('plans its statements once per connection', async () => {
+    const { rows } = await t.db.query<{ config: string[] | null }>(`SELECT proconfig AS config FROM pg_proc WHERE proname = 'handoff_lock_event'`);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.config).toContain('plan_cache_mode=force_generic_plan');
+  });
+
+  it.runIf(kind === 'postgres')('dedupes and resolves identities by index probes, in the plans a connection keeps', async () => {
+    // auto_explain (PostgreSQL's contrib) reports the plan of every statement inside the function as a notice.
+    const client = new pg.Client({ connectionString: t.url });
+    const plans: string[] = [];
+    client.on('notice', (n) => plans.push(n.message ?? ''));
+    await client.connect();
+    try {
+      await client.query(`LOAD 'auto_explain'`);
+      await client.query(`SET auto_explain.log_min_duration = 0`);
+      await client.query(`SET auto_explain.log_nested_statements = on`);
+      await client.query(`SET auto_explain.log_level = notice`);
+      await client.query(`SET auto_explain.sample_rate = 1`);
+      // More calls than PostgreSQL's five custom plans, each its own transaction, as the server makes them.
+      for (let i = 0; i < 8; i++) {
+        await client.query('BEGIN');
+        await client.query(`SELECT * FROM handoff_lock_event($1, $2, $3, $4, $5, $6)`, [
+          'stripe',
+          `evt_plan_${i}`,
+          [`id:email:plan${i}@example.com`, `id:stripe_customer:cus_plan${i}`, `wm:sub_plan${i}`],
+          ['email', 'stripe_customer'],
+          [`plan${i}@example.com`, `cus_plan${i}`],
+          [`sub_plan${i}`],
+        ]);
+        await client.query('COMMIT');
+      }
+    } finally {
+      await client.end();
+    }
+    const dedupe = plans.filter((p) => p.includes('FROM inbox_events i WHERE i.source = p_source'));
+    const identities = plans.filter((p) => p.includes('FROM identities i WHERE i.kind = want.kind'));
+    expect(dedupe).toHaveLength(8);
+    expect(identities).toHaveLength(8);
+    for (const p of dedupe) expect(p).toMatch(/Index Only Scan using inbox_events_source_event_id_key|Index Scan using inbox_events_source_event_id_key/);
+    for (const p of identities) expect(p).toContain('identities_pkey');
+    for (const p of plans) expect(p).not.toMatch(/Seq Scan on (inbox_events|identities|customers|watermarks)\b/);
+  });
+});
