@@ -1,7 +1,7 @@
 import { systemIds } from '../clock.js';
 import { loadConfig } from '../config/index.js';
 import { StartupError } from '../errors.js';
-import { createLogger } from '../monitor/index.js';
+import { createLogger, exitAfterLogs } from '../monitor/index.js';
 import { startRuntime } from '../runtime.js';
 import { configuredConnectors, startSandbox, type Sandbox } from '../sandbox/index.js';
 import { withDevSecrets } from './dev-secrets.js';
@@ -51,17 +51,17 @@ export async function serveCommand(roles: { web: boolean; worker: boolean }, opt
     logger.info({ signal }, 'shutting down: finishing in-flight requests and jobs');
     const force = setTimeout(() => {
       logger.error('shutdown took longer than 30 s; exiting');
-      process.exit(1);
+      exitAfterLogs(1);
     }, 30_000);
     force.unref();
     rt.close().then(() => sandbox?.close()).then(
       () => {
         logger.info('stopped');
-        process.exit(0);
+        exitAfterLogs(0);
       },
       (err) => {
         logger.error({ err: err instanceof Error ? err.message : String(err) }, 'shutdown failed');
-        process.exit(1);
+        exitAfterLogs(1);
       },
     );
   };

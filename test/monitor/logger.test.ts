@@ -24,7 +24,7 @@ describe('logger redaction (the backstop behind "log ids, not payloads")', () =>
 /** The default destination (stdout, buffered and asynchronous) in a real child process. */
 describe('logger default destination', () => {
   const child = (code: string) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { createLogger } from ${JSON.stringify(path.join(repoRoot, 'src/monitor/logger.ts'))};\n${code}`], {
+    const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { createLogger, exitAfterLogs } from ${JSON.stringify(path.join(repoRoot, 'src/monitor/logger.ts'))};\n${code}`], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -34,11 +34,20 @@ describe('logger default destination', () => {
     return { proc, out: () => out, exited };
   };
 
-  it('writes every line logged before process.exit()', async () => {
-    const c = child(`const log = createLogger('info'); for (let i = 0; i < 50; i++) log.info({ eventId: 'evt_exit_' + i }, 'event recorded'); process.exit(0);`);
+  it('writes every line, in order, when the process exits through exitAfterLogs (a chunk may be in flight)', async () => {
+    // 200 lines are several 4 KB chunks: one is being written asynchronously when the exit begins.
+    const c = child(`const log = createLogger('info'); for (let i = 0; i < 200; i++) log.info({ eventId: 'evt_exit_' + i }, 'event recorded'); exitAfterLogs(0);`);
     expect(await c.exited).toBe(0);
     const lines = c.out().trim().split('\n').map((l) => JSON.parse(l) as { eventId: string; msg: string });
-    expect(lines.map((l) => l.eventId)).toEqual(Array.from({ length: 50 }, (_, i) => `evt_exit_${i}`));
+    expect(lines.map((l) => l.eventId)).toEqual(Array.from({ length: 200 }, (_, i) => `evt_exit_${i}`));
+  }, 30_000);
+
+  it('writes the lines still buffered at a bare process.exit() (pino\'s exit hook)', async () => {
+    // Fewer than 4 KB: nothing in flight yet, everything in the buffer.
+    const c = child(`const log = createLogger('info'); for (let i = 0; i < 5; i++) log.info({ eventId: 'evt_bare_' + i }, 'event recorded'); process.exit(0);`);
+    expect(await c.exited).toBe(0);
+    const lines = c.out().trim().split('\n').map((l) => JSON.parse(l) as { eventId: string });
+    expect(lines.map((l) => l.eventId)).toEqual(Array.from({ length: 5 }, (_, i) => `evt_bare_${i}`));
   }, 30_000);
 
   it('writes a quiet process\'s line within about a second, while it keeps running', async () => {
