@@ -6,6 +6,7 @@ import type { AppConfig } from './config/index.js';
 import { StartupError } from './errors.js';
 import { createConnectors } from './connectors/index.js';
 import { migrate, openDatabase, sql, type Database } from './db/index.js';
+import { startMaintenance } from './db/maintenance.js';
 import { connectorFingerprints, Dispatcher } from './dispatcher/index.js';
 import { createApp } from './http/index.js';
 import { ALL_SCOPES, displayPrefix, hashApiKey } from './ingest/index.js';
@@ -123,6 +124,8 @@ export async function startRuntime(config: AppConfig, opts: RuntimeOptions): Pro
           id: `reconcile-${ids.uuid()}`,
         })
       : undefined;
+  // PGlite has no autovacuum: the process that opened the data dir keeps its tables vacuumed and analysed.
+  const maintenance = !opts.db && (opts.web || opts.worker) ? startMaintenance(db, { intervalMs: config.pgliteMaintenanceMs, logger }) : undefined;
   const app = createApp({
     config,
     db,
@@ -155,6 +158,7 @@ export async function startRuntime(config: AppConfig, opts: RuntimeOptions): Pro
     await dispatcher?.stop().catch(() => undefined);
     await alerting?.stop().catch(() => undefined);
     await reconcile?.stop().catch(() => undefined);
+    await maintenance?.stop();
     if (!opts.db) await db.close().catch(() => undefined);
     throw err;
   }
@@ -181,6 +185,7 @@ export async function startRuntime(config: AppConfig, opts: RuntimeOptions): Pro
         await alerting?.stop();
         await reconcile?.stop();
         await dispatcher?.stop();
+        await maintenance?.stop();
         if (!opts.db) await db.close();
       })()),
   };

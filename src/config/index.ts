@@ -48,6 +48,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional()),
   HANDOFF_DATA_DIR: z.string().default('./.handoff'),
+  /** PGlite has no autovacuum: how often the owning process checks for tables to VACUUM / ANALYZE (0: never). */
+  PGLITE_MAINTENANCE_MS: int(60_000, 0),
   HANDOFF_ADMIN_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   HANDOFF_API_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   METRICS_TOKEN: optionalString,
@@ -162,6 +164,8 @@ export interface AppConfig {
   port: number;
   logLevel: string;
   database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+  /** PGlite only: interval of the VACUUM / ANALYZE check (db/maintenance.ts); 0 = off. */
+  pgliteMaintenanceMs: number;
   adminToken?: string;
   bootstrapApiKey?: string;
   metricsToken?: string;
@@ -307,6 +311,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: e.HANDOFF_DATA_DIR },
+    pgliteMaintenanceMs: e.PGLITE_MAINTENANCE_MS,
     adminToken: e.HANDOFF_ADMIN_TOKEN,
     bootstrapApiKey: e.HANDOFF_API_KEY,
     metricsToken: e.METRICS_TOKEN,

@@ -101,6 +101,7 @@ const NAMES = [
   'summarizeBacklog',
   'summarizeDashboardOutbox',
   'syncUptimeChecks',
+  'tablesDueForMaintenance',
   'trackSupportTicket',
   // rehearse (src/rehearse)
   'countRehearsalInbox',

@@ -1,0 +1,65 @@
+import type { Logger } from '../monitor/logger.js';
+import { sql } from './sql/index.js';
+import type { Database } from './types.js';
+
+/**
+ * PGlite has no autovacuum; this is its stand-in, run by the process that owns the data dir. Without it, no
+ * table of an embedded database was ever analysed (every plan rested on default guesses), dead rows of updated
+ * jobs were never reclaimed from the indexes, the visibility map was never set, and nothing froze old rows:
+ * PostgreSQL stops accepting writes ~2 billion transactions after the last freeze.
+ * Every `intervalMs` one pass reads the cumulative statistics and VACUUMs / ANALYZEs the tables past
+ * autovacuum's default thresholds (sql/tablesDueForMaintenance.sql). A pass holds PGlite's one connection:
+ * requests wait behind it (milliseconds for a few thousand changed rows; an ANALYZE samples at most 30,000 rows
+ * per table). PostgreSQL has its own autovacuum; nothing here runs there.
+ */
+export interface MaintenancePass {
+  vacuumed: string[];
+  analyzed: string[];
+  ms: number;
+}
+
+/** One pass: flush this session's statistics, then VACUUM and/or ANALYZE each table that is due. */
+export async function maintenancePass(db: Database): Promise<MaintenancePass> {
+  const t0 = performance.now();
+  // Counters reach the shared statistics when a session reports them; force this one's out first.
+  await db.query('SELECT pg_stat_force_next_flush()');
+  const { rows } = await db.query<{ name: string; vacuum: boolean; analyze: boolean }>(sql.tablesDueForMaintenance);
+  const out: MaintenancePass = { vacuumed: [], analyzed: [], ms: 0 };
+  for (const t of rows) {
+    const table = `"${t.name.replaceAll('"', '""')}"`;
+    // VACUUM cannot run inside a transaction: each runs on its own, between the callers' transactions.
+    if (t.vacuum) await db.exec(t.analyze ? `VACUUM (ANALYZE) ${table}` : `VACUUM ${table}`);
+    else await db.exec(`ANALYZE ${table}`);
+    if (t.vacuum) out.vacuumed.push(t.name);
+    if (t.analyze) out.analyzed.push(t.name);
+  }
+  out.ms = performance.now() - t0;
+  return out;
+}
+
+/**
+ * Runs maintenancePass every `intervalMs` on a PGlite database (a no-op for PostgreSQL or intervalMs 0). A pass
+ * that fails is logged and the next one tries again; stop() waits for a pass in progress.
+ */
+export function startMaintenance(db: Database, opts: { intervalMs: number; logger: Logger }): { stop(): Promise<void> } {
+  if (db.kind !== 'pglite' || opts.intervalMs <= 0) return { stop: async () => undefined };
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = maintenancePass(db)
+      .then(
+        (p) => {
+          if (p.vacuumed.length || p.analyzed.length) opts.logger.debug({ vacuumed: p.vacuumed, analyzed: p.analyzed, ms: Math.round(p.ms) }, 'database maintenance');
+        },
+        (err: unknown) => opts.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'database maintenance failed; retrying next interval'),
+      )
+      .finally(() => (running = undefined));
+  }, opts.intervalMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock, systemIds } from '../../src/clock.js';
+import { maintenancePass, startMaintenance } from '../../src/db/maintenance.js';
+import { fromApp } from '../../src/events/index.js';
+import { record } from '../../src/pipeline/index.js';
+import { captureLogger } from '../support/app.js';
+import { createTestDb, type TestDb } from '../support/db.js';
+import { waitUntil } from '../support/wait.js';
+
+/** PGlite has no autovacuum: db/maintenance.ts VACUUMs and ANALYZEs what autovacuum's thresholds would. */
+describe('PGlite maintenance (the stand-in for autovacuum)', () => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await createTestDb('pglite');
+  });
+  afterAll(() => t.drop());
+
+  const deps = { clock: systemClock, ids: systemIds, enabledConnectors: new Set(['hubspot'] as const), maxAttempts: 5 };
+  const signups = async (n: number, tag: string) => {
+    for (let i = 0; i < n; i++) {
+      await record(t.db, fromApp({ id: `${tag}-${i}`, type: 'user.signed_up', customer: { email: `${tag}.${i}@example.com` } }), {}, deps);
+    }
+  };
+  const stats = async (table: string) =>
+    (
+      await t.db.query<{ reltuples: number; dead: number; last_analyze: Date | null; last_vacuum: Date | null }>(
+        `SELECT c.reltuples, s.n_dead_tup AS dead, s.last_analyze, s.last_vacuum
+         FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.relname = $1`,
+        [table],
+      )
+    ).rows[0]!;
+
+  it('analyses tables that changed past the threshold, and leaves the others alone', async () => {
+    await signups(300, 'first');
+    expect((await stats('inbox_events')).reltuples).toBe(-1); // never analysed: plans rest on guesses
+
+    const pass = await maintenancePass(t.db);
+    expect(pass.analyzed).toEqual(expect.arrayContaining(['customers', 'identities', 'inbox_events', 'jobs', 'timeline']));
+    expect(pass.analyzed).not.toContain('api_keys'); // untouched
+    const inbox = await stats('inbox_events');
+    expect(inbox.reltuples).toBe(300);
+    expect(inbox.last_analyze).not.toBeNull();
+
+    // Nothing changed since: nothing to do.
+    expect(await maintenancePass(t.db)).toMatchObject({ vacuumed: [], analyzed: [] });
+  });
+
+  it('vacuums a table whose dead rows pass the threshold, reclaiming them', async () => {
+    // Every job of the 300 signups moves pending -> done: 300 dead row versions.
+    await t.db.query(`UPDATE jobs SET status = 'done', finished_at = now() WHERE status = 'pending'`);
+    const pass = await maintenancePass(t.db);
+    expect(pass.vacuumed).toContain('jobs');
+    const jobs = await stats('jobs');
+    expect(jobs.dead).toBe(0);
+    expect(jobs.last_vacuum).not.toBeNull();
+    expect(pass.vacuumed).not.toContain('api_keys');
+  });
+
+  it('runs on its interval, logs what it did, and stops', async () => {
+    await signups(200, 'second');
+    const { logger, lines } = captureLogger('debug');
+    const m = startMaintenance(t.db, { intervalMs: 50, logger });
+    try {
+      await waitUntil(async () => lines.some((l) => l.includes('"msg":"database maintenance"') && l.includes('inbox_events')), 10_000, 'a maintenance pass');
+    } finally {
+      await m.stop();
+    }
+    expect((await stats('inbox_events')).reltuples).toBe(500);
+  });
+});
