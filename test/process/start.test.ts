@@ -66,6 +66,34 @@ describe('handoff start (a real process on a real port)', () => {
     expect(await p.exited).toEqual({ code: 0, signal: null });
   });
 
+  it('keeps its embedded database vacuumed and analysed (PGlite has no autovacuum)', async () => {
+    const apiKey = 'hk_maintenance_test_key_0123456789';
+    const p = spawnHandoff(['start', '--no-sandbox'], {
+      HANDOFF_DATA_DIR: path.join(tmp(), 'data'),
+      HANDOFF_API_KEY: apiKey,
+      PGLITE_MAINTENANCE_MS: '300',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'debug',
+    });
+    const [, url] = await p.waitFor(/listening on\s+(http:\/\/\S+)/);
+    for (let i = 0; i < 80; i++) {
+      const res = await fetch(`${url}/api/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ id: `m${i}`, type: 'user.signed_up', customer: { email: `m${i}@example.com` } }),
+      });
+      expect(res.status).toBe(200);
+    }
+    // A pass that found the recorded events: one debug line naming what it analysed.
+    const passes = () =>
+      p.stdout().split('\n').filter((l) => l.includes('"msg":"database maintenance"')).map((l) => JSON.parse(l) as { analyzed: string[]; vacuumed: string[] });
+    const pass = await waitUntil(async () => passes().find((m) => m.analyzed.includes('inbox_events')), 30_000, 'a maintenance pass over inbox_events');
+    expect(pass.analyzed).toEqual(expect.arrayContaining(['customers', 'inbox_events']));
+    p.proc.kill('SIGTERM');
+    expect((await p.exited).code).toBe(0);
+  });
+
   it('--no-sandbox starts with no connectors; --sandbox is refused in production', async () => {
     const off = spawnHandoff(['start', '--no-sandbox'], { HANDOFF_DATA_DIR: path.join(tmp(), 'data'), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
     await off.waitFor(/\n {2}clerk {9}/); // the banner through its connectors and clerk lines
