@@ -16,7 +16,7 @@ import { connectorFingerprints, Dispatcher } from '../src/dispatcher/index.js';
 import { createLogger, createMetrics } from '../src/monitor/index.js';
 import { startSlackEmulator } from '../src/sandbox/emulators/index.js';
 import { createTestDb, type DbKind } from '../test/support/db.js';
-import { cpuBetween, sampleDb } from './cpu.js';
+import { BACKENDS_OF_THIS_DB, trackBackendCpu } from './cpu.js';
 import { runGraphile } from './graphile.js';
 import { NoopConnector } from './noop-connector.js';
 import type { BenchContext, Figure, Section } from './report.js';
@@ -83,7 +83,8 @@ export async function drain(db: Database, n: number, connectors: Map<ConnectorNa
     circuit: config.circuit,
     fingerprints: connectorFingerprints(config),
   });
-  const cpu0 = await sampleDb(db);
+  const p0 = process.cpuUsage();
+  const database = db.kind === 'postgres' ? trackBackendCpu(async () => (await db.query<{ pid: number }>(BACKENDS_OF_THIS_DB)).rows.map((r) => r.pid)) : undefined;
   const t0 = performance.now();
   await dispatcher.start();
   await new Promise<void>((resolve) => {
@@ -97,7 +98,8 @@ export async function drain(db: Database, n: number, connectors: Map<ConnectorNa
   });
   await dispatcher.idle();
   const seconds = (performance.now() - t0) / 1000;
-  const cpu = cpuBetween(cpu0, await sampleDb(db));
+  const p1 = process.cpuUsage(p0);
+  const cpu = { processMs: (p1.user + p1.system) / 1000, databaseMs: (await database?.stop()) ?? 0 };
   await dispatcher.stop();
   const { rows } = await db.query<{ done: number; other: number; retried: number }>(
     `SELECT count(*) FILTER (WHERE status = 'done')::integer AS done, count(*) FILTER (WHERE status <> 'done')::integer AS other,

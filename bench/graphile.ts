@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { Logger, makeWorkerUtils, run, runMigrations, type AddJobsJobSpec } from 'graphile-worker';
 import { TEST_DATABASE_URL } from '../test/support/db.js';
-import { BACKENDS_SQL, cpuBetween, sampleCpu } from './cpu.js';
+import { BACKENDS_SQL, trackBackendCpu } from './cpu.js';
 
 export const GRAPHILE_PRESET = { concurrentJobs: 24, maxPoolSize: 25, localQueue: { size: 500 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } as const;
 
@@ -60,7 +60,8 @@ export async function runGraphile(n: number, progress?: (done: number) => void):
     const observer = new pg.Client({ connectionString });
     await observer.connect();
     const backends = async () => (await observer.query<{ pid: number }>(BACKENDS_SQL, [name])).rows.map((r) => r.pid);
-    const cpu0 = sampleCpu(await backends());
+    const p0 = process.cpuUsage();
+    const database = trackBackendCpu(backends);
     let ran = 0;
     let allRan!: () => void;
     const finished = new Promise<void>((resolve) => (allRan = resolve));
@@ -78,10 +79,10 @@ export async function runGraphile(n: number, progress?: (done: number) => void):
     const tick = setInterval(() => progress?.(ran), 50);
     await finished;
     clearInterval(tick);
-    const pids = await backends(); // before stop() closes its pool
     await runner.stop(); // flushes the batched completions
     const seconds = (performance.now() - t0) / 1000;
-    const cpu = cpuBetween(cpu0, sampleCpu(pids));
+    const p1 = process.cpuUsage(p0);
+    const cpu = { processMs: (p1.user + p1.system) / 1000, databaseMs: await database.stop() };
 
     const left = Number((await observer.query<{ n: string }>('SELECT count(*) AS n FROM graphile_worker.jobs')).rows[0]!.n);
     await observer.end();
