@@ -101,9 +101,16 @@ export function demoScript(now = new Date()) {
 }
 
 /** Sends the script in order; each answer is returned, never thrown (a refusal is part of the story). */
-export async function sendDemo(target: DemoTarget, script = demoScript(), onStep?: (s: DemoStep) => void): Promise<DemoStep[]> {
+export async function sendDemo(
+  target: DemoTarget,
+  script = demoScript(),
+  onStep?: (s: DemoStep) => void,
+  /** Awaited between steps: a real customer's events are days apart, so each step's effects run before the next. */
+  between?: () => Promise<void>,
+): Promise<DemoStep[]> {
   const out: DemoStep[] = [];
-  for (const step of script.steps) {
+  for (const [i, step] of script.steps.entries()) {
+    if (i > 0) await between?.();
     const payload = JSON.stringify(step.body);
     const path = step.kind === 'stripe' ? '/api/webhooks/stripe' : '/api/events';
     const headers: Record<string, string> =

@@ -50,21 +50,22 @@ export async function runDemo(opts: { waitMs?: number; onStep?: (s: DemoStep) =>
     rt = await startRuntime(config, { web: true, worker: true, db, logger: createLogger('silent') });
     sandbox.connect(rt.url!);
     const script = demoScript();
-    const steps = await sendDemo({ url: rt.url!, stripeSecret: base.STRIPE_WEBHOOK_SECRET, apiKey: base.HANDOFF_API_KEY }, script, opts.onStep);
-
     const deadline = Date.now() + (opts.waitMs ?? 30_000);
-    let settled = false;
-    for (;;) {
-      const backlog = (await db.query<{ pending: number; running: number }>(sql.summarizeBacklog)).rows[0];
-      const pending = Number(backlog?.pending ?? 0) + Number(backlog?.running ?? 0);
-      opts.onWait?.(pending);
-      if (pending === 0) {
-        settled = true;
-        break;
+    // Until nothing is queued or running (false at the deadline). Between steps too: an effect that re-checks the
+    // customer when it runs (a "new paying customer" alert requires `paid`) must run before the next step changes
+    // the customer, as it would when the events are days apart; otherwise it is skipped, by design.
+    const drained = async (report: boolean): Promise<boolean> => {
+      for (;;) {
+        const backlog = (await db!.query<{ pending: number; running: number }>(sql.summarizeBacklog)).rows[0];
+        const pending = Number(backlog?.pending ?? 0) + Number(backlog?.running ?? 0);
+        if (report) opts.onWait?.(pending);
+        if (pending === 0) return true;
+        if (Date.now() > deadline) return false;
+        await new Promise((r) => setTimeout(r, 50));
       }
-      if (Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    };
+    const steps = await sendDemo({ url: rt.url!, stripeSecret: base.STRIPE_WEBHOOK_SECRET, apiKey: base.HANDOFF_API_KEY }, script, opts.onStep, async () => void (await drained(false)));
+    const settled = await drained(true);
     await rt.dispatcher?.idle();
     const customer = await traceCustomer(db, script.email);
     return {
