@@ -28,8 +28,7 @@ export async function maintenancePass(db: Database): Promise<MaintenancePass> {
   for (const t of rows) {
     const table = `"${t.name.replaceAll('"', '""')}"`;
     // VACUUM cannot run inside a transaction: each runs on its own, between the callers' transactions.
-    if (t.vacuum) await db.exec(t.analyze ? `VACUUM (ANALYZE) ${table}` : `VACUUM ${table}`);
-    else await db.exec(`ANALYZE ${table}`);
+    await db.exec(`${t.vacuum ? (t.analyze ? 'VACUUM (ANALYZE)' : 'VACUUM') : 'ANALYZE'} ${table}`);
     if (t.vacuum) out.vacuumed.push(t.name);
     if (t.analyze) out.analyzed.push(t.name);
   }

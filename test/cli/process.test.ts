@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, API_KEY, appEventRequest } from '../support/app.js';
-import { spawnHandoff, type HandoffProcess } from '../support/process.js';
+import { spawnHandoff, stopProcesses, type HandoffProcess } from '../support/process.js';
 import { closedPort } from './cli.js';
 
 const dirs: string[] = [];
@@ -28,14 +28,7 @@ async function run(args: string[], env: Record<string, string>) {
  */
 describe('data commands and the embedded database owned by another process', () => {
   const procs: HandoffProcess[] = [];
-  afterEach(async () => {
-    for (const p of procs.splice(0)) {
-      if (p.proc.exitCode === null && p.proc.signalCode === null) {
-        p.proc.kill('SIGTERM');
-        await p.exited;
-      }
-    }
-  });
+  afterEach(() => stopProcesses(procs));
 
   it('while a PGlite server runs, jobs, keys, trace and doctor go through its admin API; with it stopped, they open the database', async () => {
     const dataDir = path.join(tmp(), 'data');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { waitUntil } from '../support/wait.js';
-import { spawnHandoff as spawnChild, type HandoffProcess } from '../support/process.js';
+import { spawnHandoff as spawnChild, stopProcesses, type HandoffProcess } from '../support/process.js';
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -22,14 +22,7 @@ const spawnHandoff = (args: string[], env: Record<string, string>) => {
   children.push(p);
   return p;
 };
-afterEach(async () => {
-  for (const p of children.splice(0)) {
-    if (p.proc.exitCode !== null || p.proc.signalCode !== null) continue;
-    p.proc.kill('SIGTERM');
-    const stopped = await Promise.race([p.exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 10_000))]);
-    if (!stopped) p.proc.kill('SIGKILL');
-  }
-});
+afterEach(() => stopProcesses(children));
 
 describe('handoff start (a real process on a real port)', () => {
   it('runs with NO configuration, prints where it listens and one-off credentials, and stops cleanly on SIGTERM', async () => {

@@ -45,3 +45,19 @@ export function spawnHandoff(args: string[], env: Record<string, string>): Hando
     },
   };
 }
+
+/**
+ * Stops every child still running (SIGTERM; SIGKILL after `graceMs`) and empties the list: an afterEach for tests
+ * whose failure would otherwise leave a server behind, loading every later test.
+ */
+export async function stopProcesses(procs: HandoffProcess[], graceMs = 10_000): Promise<void> {
+  for (const p of procs.splice(0)) {
+    if (p.proc.exitCode !== null || p.proc.signalCode !== null) continue;
+    p.proc.kill('SIGTERM');
+    const stopped = await Promise.race([p.exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), graceMs))]);
+    if (!stopped) {
+      p.proc.kill('SIGKILL');
+      await p.exited;
+    }
+  }
+}
