@@ -6,6 +6,8 @@
 // connection count (PostgreSQL: Handoff's pool of 10, shared by the same number of concurrent senders; PGlite: its
 // one connection). Then p99 latency under paced open-loop load at half the peak rate.
 // Prints figures, asserts nothing.
+import { statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createHistogram, performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
@@ -15,6 +17,7 @@ import { stripeEvent, type StripeEventJson } from '../test/support/stripe-fixtur
 import type { BenchContext, Figure, Section } from './report.js';
 import { cpuBetween, sampleCpu, sampleDb } from './cpu.js';
 import { benchDb, closedLoop, DB_LABEL, openLoop, runOnce, signedStripeRequest, startServer, STRIPE_BENCH_SECRET, type BenchDb, type LoadResult } from './support/index.js';
+import { diskSyncProbe, type DiskSyncResult } from './support/disk.js';
 
 const LEVELS = [1, 8, 32, 64] as const;
 /** Handoff's PostgreSQL pool size (openPostgres default); the raw loop gets the same. */
@@ -281,6 +284,7 @@ async function runEngine(ctx: BenchContext, kind: 'pglite' | 'postgres', plan: P
     const raw = await rawRunner(rawDb);
     const results: LevelResult[] = [];
     let rawPaced: { p50Ms: number; p99Ms: number } | undefined;
+    let disk: DiskSyncResult | undefined;
     try {
       for (const l of levels) {
         const rows = byLevel.get(`c${l.c}${kind[1]}`) ?? [];
@@ -298,6 +302,10 @@ async function runEngine(ctx: BenchContext, kind: 'pglite' | 'postgres', plan: P
         ctx.progress(`raw ${label} paced`, 0, 1);
         rawPaced = await raw.paced(rows, paced.rate);
         ctx.progress(`raw ${label} paced`, 1, 1);
+        // The floor under both: the disk's own flush latency at that rate, for as long.
+        ctx.progress(`disk flush ${label} paced`, 0, 1);
+        disk = await diskSyncProbe(tmpdir(), paced.rate, plan.pacedSeconds);
+        ctx.progress(`disk flush ${label} paced`, 1, 1);
       }
     } finally {
       await raw.close();
@@ -349,6 +357,14 @@ async function runEngine(ctx: BenchContext, kind: 'pglite' | 'postgres', plan: P
       };
       ctx.print(f50);
       figures.push(f50);
+      if (disk) {
+        const fd: Figure = { name: `disk write + fdatasync p99 at the same rate (8 KiB, open loop, ${disk.count} flushes)`, value: disk.p99Ms, unit: 'ms' };
+        ctx.print(fd);
+        figures.push(fd);
+        notes.push(
+          `${label}: the disk probe (the floor under any durable commit at ${paced.rate}/s${await sameDevice(d)}): p50 ${disk.p50Ms.toFixed(2)} ms, p99 ${disk.p99Ms.toFixed(2)} ms, ${disk.stalls} of ${disk.count} flushes took ≥ 50 ms, the longest ${disk.maxMs.toFixed(0)} ms. A stall holds every commit due while it lasts; the three paced runs (Handoff, the bare loop, this probe) run one after another, so a stall may fall in one and miss the others.`,
+        );
+      }
     }
     const rowsPerEvent = captured.length
       ? (captured.reduce((s, e) => s + 1 + (e.customer ? 1 : 0) + e.identities.length + (e.watermarks?.keys.length ?? 0) + e.timeline.length + e.jobs.length, 0) / captured.length).toFixed(1)
@@ -357,6 +373,27 @@ async function runEngine(ctx: BenchContext, kind: 'pglite' | 'postgres', plan: P
   } finally {
     await d.drop();
     await rawDb.drop();
+  }
+}
+
+/** Whether the probe's directory is on the database's own file system, as far as this process can tell. */
+async function sameDevice(d: BenchDb): Promise<string> {
+  let dataDir = d.dataDir;
+  if (!dataDir && d.url) {
+    const c = new pg.Client({ connectionString: d.url });
+    try {
+      await c.connect();
+      dataDir = (await c.query<{ data_directory: string }>('SHOW data_directory')).rows[0]?.data_directory;
+    } catch {
+      dataDir = undefined; // not a superuser, or gone: unknown
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  }
+  try {
+    return dataDir && statSync(dataDir).dev === statSync(tmpdir()).dev ? ', on the database\'s file system' : ', on another file system than the database\'s';
+  } catch {
+    return ', in the temporary directory; the database\'s file system could not be read';
   }
 }
 
@@ -370,7 +407,7 @@ export async function runIngest(ctx: BenchContext, kinds: ReadonlyArray<'pglite'
     method: [
       `Signed Stripe webhooks (a customer lifecycle from Stripe's sample objects: checkout completed, subscription created, invoice paid, payment failed) are POSTed over keep-alive HTTP to a Handoff server in its own process (\`handoff start\`, no connectors configured, so effects are written as skipped jobs), ${plan.perLevel} events per concurrency level (a quarter of that at c=1), after a warm-up.`,
       `Baseline: every event's rows are read back from Handoff's database and written again into a fresh database by a bare driver loop (no HTTP, no verification, no reads, one statement per table, one transaction per event) with the same concurrency and connection count (PostgreSQL: a pool of ${PG_POOL}, as Handoff's; PGlite: its one connection, in the benchmark process). The \`pg\` loop uses named prepared statements; the PGlite loop uses PGlite's own parameterised query API, which parses every statement anew.`,
-      `Latency is measured by the client from request to response. Then an open-loop run at half the best rate for ${plan.pacedSeconds} s (latency from each request's scheduled send time); its baseline is the bare loop writing the same events' rows at the same rate, open loop (latency from each transaction's scheduled start): what the database alone gives at that load on this machine.`,
+      `Latency is measured by the client from request to response. Then an open-loop run at half the best rate for ${plan.pacedSeconds} s (latency from each request's scheduled send time); its baseline is the bare loop writing the same events' rows at the same rate, open loop (latency from each transaction's scheduled start): what the database alone gives at that load on this machine. Last, the disk alone at the same rate: an 8 KiB write and fdatasync() per event, as a commit's WAL flush, on the temporary directory's file system.`,
     ].join(' '),
     figures,
     notes: [
