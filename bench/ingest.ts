@@ -1,7 +1,7 @@
 // Ingest benchmark (issue 7, item 1): signed Stripe webhooks over real HTTP (keep-alive, a real port) to a Handoff
 // server in its own process — verify → one transaction → 200 — at concurrency 1/8/32/64, on PGlite and on
 // PostgreSQL. Baseline in the same run: the raw database limit, i.e. the SAME rows each event wrote (inbox row,
-// customer, identities, watermarks, timeline, jobs), read back from Handoff's database and written again by a bare
+// customer, identities, watermarks, subscriptions, timeline, jobs), read back from Handoff's database and written again by a bare
 // driver loop into a fresh database: no HTTP, no verification, no reads, one transaction per event, the same
 // connection count (PostgreSQL: Handoff's pool of 10, shared by the same number of concurrent senders; PGlite: its
 // one connection). Then p99 latency under paced open-loop load at half the peak rate.
@@ -76,6 +76,8 @@ interface EventRows {
   watermarks: { keys: string[]; created: number } | null;
   timeline: Array<{ kind: string; from_state: string | null; to_state: string | null; rule: string | null; detail: unknown }>;
   jobs: Array<{ connector: string; kind: string; idempotency_key: string; payload: unknown; status: string; max_attempts: number; result: unknown }>;
+  /** The Stripe subscription status the event reported (migration 0016), if any. */
+  subscription: { id: string; status: string; created: number } | null;
 }
 
 /** Reads back every event Handoff recorded, with the rows it wrote, in arrival order. */
@@ -111,6 +113,7 @@ async function captureRows(b: BenchDb): Promise<EventRows[]> {
         watermarks: ev.watermark && r.outcome !== 'stale' ? { keys: ev.watermark.keys, created: ev.watermark.created } : null,
         timeline: r.timeline,
         jobs: r.jobs,
+        subscription: r.customer && ev.subscription ? { ...ev.subscription, created: Math.floor(ev.occurredAt.getTime() / 1000) } : null,
       };
     });
   } finally {
@@ -125,6 +128,8 @@ const RAW = {
   identities: `INSERT INTO identities (kind, value, customer_id) SELECT k, v, $3 FROM unnest($1::text[], $2::text[]) AS t(k, v) ON CONFLICT DO NOTHING`,
   watermarks: `INSERT INTO watermarks (object_key, created, event_id) SELECT k, $2, $3 FROM unnest($1::text[]) AS k
                ON CONFLICT (object_key) DO UPDATE SET created = EXCLUDED.created, event_id = EXCLUDED.event_id`,
+  subscription: `INSERT INTO subscriptions (id, customer_id, status, created) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, created = EXCLUDED.created`,
   inbox: `INSERT INTO inbox_events (source, event_id, type, occurred_at, payload, outcome, outcome_reason, customer_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
   timeline: `INSERT INTO timeline (customer_id, inbox_id, kind, from_state, to_state, rule, detail)
              SELECT $1, $2, t.kind, t.from_state, t.to_state, t.rule, t.detail FROM jsonb_to_recordset($3::jsonb) AS t(kind text, from_state text, to_state text, rule text, detail jsonb)`,
@@ -142,6 +147,7 @@ async function writeRaw(q: RawQuery, e: EventRows): Promise<void> {
     if (e.identities.length) await q(RAW.identities, [e.identities.map((p) => p[0]), e.identities.map((p) => p[1]), c.id]);
   }
   if (e.watermarks) await q(RAW.watermarks, [e.watermarks.keys, e.watermarks.created, e.inbox.event_id]);
+  if (c && e.subscription) await q(RAW.subscription, [e.subscription.id, c.id, e.subscription.status, e.subscription.created]);
   const i = e.inbox;
   const { rows } = await q(RAW.inbox, [i.source, i.event_id, i.type, i.occurred_at, JSON.stringify(i.payload), i.outcome, i.outcome_reason, c ? i.customer_id : null]);
   const inboxId = rows[0]!.id;
@@ -367,9 +373,9 @@ async function runEngine(ctx: BenchContext, kind: 'pglite' | 'postgres', plan: P
       }
     }
     const rowsPerEvent = captured.length
-      ? (captured.reduce((s, e) => s + 1 + (e.customer ? 1 : 0) + e.identities.length + (e.watermarks?.keys.length ?? 0) + e.timeline.length + e.jobs.length, 0) / captured.length).toFixed(1)
+      ? (captured.reduce((s, e) => s + 1 + (e.customer ? 1 : 0) + e.identities.length + (e.watermarks?.keys.length ?? 0) + (e.subscription ? 1 : 0) + e.timeline.length + e.jobs.length, 0) / captured.length).toFixed(1)
       : '0';
-    notes.push(`${label}: ${captured.length} events recorded, ${rowsPerEvent} rows written per event on average (inbox, customer, identities, watermarks, timeline, jobs).`);
+    notes.push(`${label}: ${captured.length} events recorded, ${rowsPerEvent} rows written per event on average (inbox, customer, identities, watermarks, subscriptions, timeline, jobs).`);
   } finally {
     await d.drop();
     await rawDb.drop();

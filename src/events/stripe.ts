@@ -28,6 +28,7 @@ interface Mapped {
   /** Watermark keys; used only when kind ≠ null and the list is non-empty. */
   keys?: string[];
   facts?: Facts;
+  subscription?: DomainEvent['subscription'];
 }
 
 const Envelope = z.object({
@@ -58,6 +59,7 @@ export function fromStripe(event: unknown): DomainEvent {
   };
   if (m.ignoredReason !== undefined) out.ignoredReason = m.ignoredReason;
   if (m.name !== undefined) out.name = m.name;
+  if (m.subscription) out.subscription = m.subscription;
   if (m.kind !== null && m.keys && m.keys.length > 0) out.watermark = { keys: m.keys, created };
   return out;
 }
@@ -105,13 +107,16 @@ function subscriptionChanged(o: Obj, type: string): Mapped {
   const sub = str(o.id);
   const customer = idOf(o.customer);
   const status = str(o.status);
+  // A deleted subscription is over whatever status it reports.
+  const deleted = type === 'customer.subscription.deleted';
+  const reported = deleted ? 'canceled' : status;
   const base = {
     identities: customerIdentities(o),
     facts: subscriptionFacts(o),
     keys: keys(sub && `stripe:sub:${sub}`, customer && `stripe:cus:${customer}`),
+    ...(sub && reported !== undefined ? { subscription: { id: sub, status: reported } } : {}),
   };
-  // A deleted subscription is over whatever status it reports.
-  if (type === 'customer.subscription.deleted') return { ...base, kind: 'subscription.canceled' };
+  if (deleted) return { ...base, kind: 'subscription.canceled' };
   const kind = status === undefined ? undefined : SUBSCRIPTION_STATUS.get(status);
   if (kind) return { ...base, kind };
   // A status that is not a string is named by its type: String() of a deeply nested array overflows the stack.

@@ -43,6 +43,12 @@ export interface DomainEvent {
    * creation time in seconds. An event older than any of its objects' watermarks is stale and changes nothing.
    */
   watermark?: { keys: string[]; created: number };
+  /**
+   * Stripe subscription events: the subscription this event reports and its status then. Kept per subscription
+   * (ordered by `watermark.created`), so that one of a customer's several subscriptions ending does not churn a
+   * customer another one still pays for.
+   */
+  subscription?: { id: string; status: string };
   /** Small, display-safe facts for effects and the timeline (amounts, plan, subscription id, retry date). */
   facts: Record<string, string | number | boolean | null>;
 }

@@ -1,11 +1,12 @@
-import { STATE_TABLE } from './table.js';
+import { CONDITION_TEXT, STATE_TABLE } from './table.js';
 
 /** The state table as Markdown, for the README (a test keeps the README's copy true). */
 export function renderStateTable(): string {
   const rows = STATE_TABLE.map((r) => {
     const from = r.from === 'any' ? 'any' : r.from.join(', ');
     const to = [r.to ? `→ ${r.to}` : 'stays (new → lead)', r.support ? `support → ${r.support}` : ''].filter(Boolean).join('; ');
-    return `| \`${r.name}\` | ${r.on.map((k) => `\`${k}\``).join(', ')} | ${from} | ${to} | ${r.effects.join(', ') || '—'} | ${r.why} |`;
+    const when = r.when ? ` ${CONDITION_TEXT[r.when]}` : '';
+    return `| \`${r.name}\` | ${r.on.map((k) => `\`${k}\``).join(', ')}${when} | ${from} | ${to} | ${r.effects.join(', ') || '—'} | ${r.why} |`;
   });
   return ['| rule | event | from | state | effects | why |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
 }

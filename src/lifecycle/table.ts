@@ -17,10 +17,22 @@ export type EffectName =
   | 'email_trial_ending'
   | 'crm_note';
 
+/**
+ * A fact about the customer beyond its state that a rule may require (`when`), supplied by the pipeline:
+ * - another_subscription_live: the customer has another Stripe subscription, besides the one this event reports,
+ *   whose last known status is trialing, active, past_due or unpaid (the statuses reconcile also counts as live).
+ */
+export type Condition = 'another_subscription_live';
+export const CONDITIONS: readonly Condition[] = ['another_subscription_live'];
+/** How the README's table reads a rule's `when`. */
+export const CONDITION_TEXT: Readonly<Record<Condition, string>> = { another_subscription_live: 'while another subscription is live' };
+
 export interface Rule {
   name: string;
   on: readonly DomainEventKind[];
   from: readonly FromState[] | 'any';
+  /** The rule matches only when this holds; rules without `when` match whatever the conditions. */
+  when?: Condition;
   /** Next lifecycle; undefined = stays (a `new` customer becomes `lead`). */
   to?: LifecycleState;
   /** Next support state; undefined = unchanged. */
@@ -59,6 +71,14 @@ export const STATE_TABLE: readonly Rule[] = [
     why: 'a payment failed: one alert per Stripe event',
   },
   { name: 'past_due', on: ['subscription.past_due'], from: ALL_BUT_CHURNED, to: 'past_due', effects: ['crm_sync'], why: 'Stripe marks the subscription past due' },
+  {
+    name: 'subscription_ended_others_live',
+    on: ['subscription.canceled'],
+    from: ['lead', 'trial', 'paid', 'past_due'],
+    when: 'another_subscription_live',
+    effects: [],
+    why: 'one of several subscriptions ended (an add-on, a second product); another is still live, so nothing changes',
+  },
   { name: 'churned', on: ['subscription.canceled'], from: ALL_BUT_CHURNED, to: 'churned', effects: ['crm_sync', 'slack_churned'], why: 'the subscription ended' },
   { name: 'trial_ending', on: ['trial.will_end'], from: 'any', effects: ['email_trial_ending'], why: 'the customer hears before the trial ends (only while still trialing)' },
   { name: 'refund', on: ['charge.refunded'], from: 'any', effects: ['slack_refund'], why: 'money went back; the founder hears once' },

@@ -1,10 +1,12 @@
 import type { LifecycleState } from '../config/index.js';
 import type { DomainEventKind } from '../events/types.js';
-import { LIFECYCLE_RANK, STATE_TABLE, type EffectName, type FromState, type Rule, type Support } from './table.js';
+import { LIFECYCLE_RANK, STATE_TABLE, type Condition, type EffectName, type FromState, type Rule, type Support } from './table.js';
 
 export interface CustomerState {
   lifecycle: FromState;
   support: Support;
+  /** The conditions that hold for this customer and event (table.ts `Condition`); absent = none. */
+  conditions?: ReadonlySet<Condition>;
 }
 
 export type Decision =
@@ -13,7 +15,9 @@ export type Decision =
 
 /** Pure: the state table's verdict for one event on one customer. */
 export function transition(state: CustomerState, kind: DomainEventKind, table: readonly Rule[] = STATE_TABLE): Decision {
-  const rule = table.find((r) => r.on.includes(kind) && (r.from === 'any' || r.from.includes(state.lifecycle)));
+  const rule = table.find(
+    (r) => r.on.includes(kind) && (r.from === 'any' || r.from.includes(state.lifecycle)) && (r.when === undefined || state.conditions?.has(r.when) === true),
+  );
   if (!rule) return { applied: false, reason: `no rule for ${kind} when ${state.lifecycle}` };
   const lifecycle: LifecycleState = rule.to ?? (state.lifecycle === 'new' ? 'lead' : state.lifecycle);
   const support = rule.support ?? state.support;

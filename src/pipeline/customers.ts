@@ -31,8 +31,8 @@ export async function getLiveCustomer(tx: Queryable, id: string): Promise<Custom
 }
 
 /**
- * Merges `others` into `survivor` (the oldest record): identities, timeline, jobs, inbox rows and chatbot
- * decisions move; the survivor keeps the most committed lifecycle and any open support need. The merged records stay
+ * Merges `others` into `survivor` (the oldest record): identities, timeline, jobs, inbox rows, chatbot
+ * decisions and Stripe subscriptions move; the survivor keeps the most committed lifecycle and any open support need. The merged records stay
  * as tombstones pointing at the survivor, so old ids still resolve. Returns the survivor as it must
  * become; the caller writes it.
  */
@@ -44,7 +44,9 @@ export async function mergeCustomers(
 ): Promise<CustomerRow> {
   let merged = { ...survivor };
   for (const o of others) {
-    for (const stmt of [sql.moveIdentities, sql.moveTimeline, sql.moveJobs, sql.moveInboxEvents, sql.moveChatbotDecisions]) await tx.query(stmt, [o.id, survivor.id]);
+    for (const stmt of [sql.moveIdentities, sql.moveTimeline, sql.moveJobs, sql.moveInboxEvents, sql.moveChatbotDecisions, sql.moveSubscriptions]) {
+      await tx.query(stmt, [o.id, survivor.id]);
+    }
     await tx.query(sql.markMerged, [o.id, survivor.id, at]);
     merged = {
       ...merged,

@@ -3,7 +3,7 @@ import type { LifecycleState } from '../config/index.js';
 import type { ConnectorName } from '../connectors/types.js';
 import { JOBS_CHANNEL, sql, type Database, type Tx } from '../db/index.js';
 import type { DomainEvent } from '../events/types.js';
-import { jobsFor, outboundChange, PER_EVENT_EFFECTS, transition, type FromState, type JobSpec, type Rule, type Support } from '../lifecycle/index.js';
+import { jobsFor, outboundChange, PER_EVENT_EFFECTS, STATE_TABLE, transition, type Condition, type FromState, type JobSpec, type Rule, type Support } from '../lifecycle/index.js';
 import { identityPairs, mergeCustomers, type CustomerRow } from './customers.js';
 import { trackTicket } from './support.js';
 
@@ -138,6 +138,9 @@ export async function recordIn(tx: Tx, event: DomainEvent, payload: unknown, dep
       JSON.stringify(payload),
       outcome,
       reason,
+      event.subscription?.id ?? null,
+      event.subscription?.status ?? null,
+      Math.floor(event.occurredAt.getTime() / 1000),
     ], { final: scope.final });
     const jobsQueued = rows[0]?.queued ?? 0;
     if (jobsQueued > 0) tx.notifyAfterCommit(JOBS_CHANNEL);
@@ -168,7 +171,8 @@ export async function recordIn(tx: Tx, event: DomainEvent, payload: unknown, dep
   }
 
   const from: FromState = isNew ? 'new' : customer.lifecycle;
-  const decision = transition({ lifecycle: from, support: customer.support }, event.kind, deps.table);
+  const checked = isNew ? undefined : await conditionsFor(tx, event, customer.id, deps.table ?? STATE_TABLE);
+  const decision = transition({ lifecycle: from, support: customer.support, conditions: checked?.holds }, event.kind, deps.table);
   if (!decision.applied) {
     timeline.push(row('ignored', from, isNew ? 'lead' : from, null, { reason: decision.reason }));
     return apply('ignored', decision.reason, undefined, { watermark: true });
@@ -178,9 +182,35 @@ export async function recordIn(tx: Tx, event: DomainEvent, payload: unknown, dep
     row(decision.changed ? 'transition' : 'event', from, decision.lifecycle, decision.rule, {
       support: customer.support === decision.support ? undefined : { from: customer.support, to: decision.support },
       facts: timelineFacts(event.facts),
+      ...(checked && Object.keys(checked.evidence).length ? { conditions: checked.evidence } : {}),
     }),
   );
   return apply('applied', decision.rule, decision, { watermark: true, jobs: jobRows(decision.effects, event, deps) });
+}
+
+/**
+ * The conditions (table.ts `Condition`) the table's rules for this event's kind ask about, read only when some rule
+ * asks (one more round trip on those events alone). A new customer has nothing else on record: no condition holds.
+ */
+async function conditionsFor(
+  tx: Tx,
+  event: DomainEvent,
+  customerId: string,
+  table: readonly Rule[],
+): Promise<{ holds: ReadonlySet<Condition>; evidence: Partial<Record<Condition, string[]>> } | undefined> {
+  const asked = new Set(table.filter((r) => r.when !== undefined && event.kind !== null && r.on.includes(event.kind)).map((r) => r.when!));
+  if (asked.size === 0) return undefined;
+  const holds = new Set<Condition>();
+  // For the timeline: what made a condition hold ("sub_123 active").
+  const evidence: Partial<Record<Condition, string[]>> = {};
+  if (asked.has('another_subscription_live')) {
+    const { rows } = await tx.query<{ id: string; status: string }>(sql.listOtherLiveSubscriptions, [customerId, event.subscription?.id ?? '']);
+    if (rows.length > 0) {
+      holds.add('another_subscription_live');
+      evidence.another_subscription_live = rows.map((r) => `${r.id} ${r.status}`);
+    }
+  }
+  return { holds, evidence };
 }
 
 function jobRows(effects: Parameters<typeof jobsFor>[0], event: DomainEvent, deps: RecordDeps) {

@@ -9,13 +9,14 @@
  *   rules.remove          names of rules to drop
  *   rules.add             new rules, appended (first matching rule wins) or placed `before` a named rule
  *   hubspotLifecycleMap   { state: stage } over the current map (HUBSPOT_LIFECYCLE_MAP)
+ * A rule's optional `when` names a condition it requires (another_subscription_live); `null` in a change removes it.
  * `table` and `rules` exclude each other. Rule names, event kinds, states and effects must be known ones.
  */
 import { z } from 'zod';
 import type { LifecycleState } from '../config/index.js';
 import type { DomainEventKind, FieldError } from '../events/types.js';
 import { fieldErrors } from '../events/types.js';
-import type { EffectName, FromState, Rule, Support } from '../lifecycle/index.js';
+import { CONDITIONS, type Condition, type EffectName, type FromState, type Rule, type Support } from '../lifecycle/index.js';
 
 /** Every value the types allow; the `Exact` checks below make a new kind or effect a compile error here. */
 export const EVENT_KINDS = [
@@ -70,9 +71,12 @@ const From = z.union([z.literal('any'), z.array(oneOf(FROM_STATES, 'state')).min
 });
 const Effects = z.array(oneOf(EFFECT_NAMES, 'effect')).refine((a) => new Set(a).size === a.length, 'an effect is listed twice');
 
+const When = z.enum(CONDITIONS as [Condition, ...Condition[]], { error: (issue) => `unknown condition ${JSON.stringify(issue.input)}; expected one of ${CONDITIONS.join(', ')}` });
+
 const RuleFields = {
   on: Kinds,
   from: From,
+  when: When.optional(),
   to: oneOf(LIFECYCLE_STATES, 'lifecycle state').optional(),
   support: oneOf(SUPPORT_STATES, 'support state').optional(),
   effects: Effects,
@@ -84,6 +88,7 @@ const AddedRule = z.strictObject({ name: Name, ...RuleFields, before: Name.optio
 const RuleChange = z.strictObject({
   on: Kinds.optional(),
   from: From.optional(),
+  when: When.nullable().optional(),
   to: oneOf(LIFECYCLE_STATES, 'lifecycle state').nullable().optional(),
   support: oneOf(SUPPORT_STATES, 'support state').nullable().optional(),
   effects: Effects.optional(),
@@ -195,7 +200,7 @@ export function parseCandidate(value: unknown, current: { table: readonly Rule[]
 }
 
 function toRule(r: z.infer<typeof RuleSchema>): Rule {
-  return { name: r.name, on: r.on, from: r.from, ...(r.to ? { to: r.to } : {}), ...(r.support ? { support: r.support } : {}), effects: r.effects, why: r.why ?? '(rehearsal candidate)' };
+  return { name: r.name, on: r.on, from: r.from, ...(r.when ? { when: r.when } : {}), ...(r.to ? { to: r.to } : {}), ...(r.support ? { support: r.support } : {}), effects: r.effects, why: r.why ?? '(rehearsal candidate)' };
 }
 
 function applyChange(rule: Rule, change: z.infer<typeof RuleChange>): Rule {
@@ -204,6 +209,8 @@ function applyChange(rule: Rule, change: z.infer<typeof RuleChange>): Rule {
   if (change.from) next.from = change.from;
   if (change.effects) next.effects = change.effects;
   if (change.why !== undefined) next.why = change.why;
+  if (change.when === null) delete next.when;
+  else if (change.when) next.when = change.when;
   if (change.to === null) delete next.to;
   else if (change.to) next.to = change.to;
   if (change.support === null) delete next.support;
@@ -213,6 +220,6 @@ function applyChange(rule: Rule, change: z.infer<typeof RuleChange>): Rule {
 
 /** Same decisions: rules compared by every field that decides or queues something (not `why`). */
 function sameTable(a: readonly Rule[], b: readonly Rule[]): boolean {
-  const key = (r: Rule) => JSON.stringify([r.name, r.on, r.from, r.to ?? null, r.support ?? null, r.effects]);
+  const key = (r: Rule) => JSON.stringify([r.name, r.on, r.from, r.when ?? null, r.to ?? null, r.support ?? null, r.effects]);
   return a.length === b.length && a.every((r, i) => key(r) === key(b[i]!));
 }

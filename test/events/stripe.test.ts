@@ -53,8 +53,11 @@ describe('fromStripe: real deliveries (shared/fixtures/stripe/events)', () => {
       cancel_at_period_end: false,
     });
     expect(created.watermark?.keys).toEqual(['stripe:sub:sub_JdIzvfy6o5GZRd', 'stripe:cus:cus_IhGfebO16cMIGN']);
-    expect(fromStripe(loadFixtureEvent('subscription_updated')).kind).toBe('subscription.active');
-    expect(fromStripe(loadFixtureEvent('subscription_deleted')).kind).toBe('subscription.canceled');
+    expect(created.subscription).toEqual({ id: 'sub_JdIzvfy6o5GZRd', status: 'active' });
+    expect(fromStripe(loadFixtureEvent('subscription_updated'))).toMatchObject({ kind: 'subscription.active', subscription: { id: 'sub_JLEPMp81LApOJl', status: 'active' } });
+    expect(fromStripe(loadFixtureEvent('subscription_deleted'))).toMatchObject({ kind: 'subscription.canceled', subscription: { id: 'sub_JdIzvfy6o5GZRd', status: 'canceled' } });
+    // Only subscription events report a subscription's status: an invoice names its subscription in facts only.
+    expect(fromStripe(loadFixtureEvent('invoice_paid')).subscription).toBeUndefined();
   });
 
   it('an old-version $0 invoice.paid is ignored, but its subscription id is still read from top-level `subscription`', () => {
@@ -169,13 +172,15 @@ describe('fromStripe: subscription status table', () => {
   it.each(['incomplete', 'paused', 'some_future_status'])('%s → ignored, and carries no watermark', (status) => {
     const e = sub('customer.subscription.updated', status);
     expect(e.kind).toBeNull();
+    // Still the subscription's status: it is recorded, and is not live (reconcile's live statuses).
+    expect(e.subscription).toEqual({ id: 'sub_1', status });
     expect(e.ignoredReason).toContain(status);
     expect(e.watermark).toBeUndefined();
     expect(e.identities).toEqual({ stripe_customer: 'cus_1' });
   });
 
   it('deleted → canceled whatever the status says', () => {
-    expect(sub('customer.subscription.deleted', 'active').kind).toBe('subscription.canceled');
+    expect(sub('customer.subscription.deleted', 'active')).toMatchObject({ kind: 'subscription.canceled', subscription: { id: 'sub_1', status: 'canceled' } });
     expect(sub('customer.subscription.deleted', 'incomplete').kind).toBe('subscription.canceled');
   });
 

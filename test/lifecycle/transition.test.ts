@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LifecycleState } from '../../src/config/index.js';
 import type { DomainEvent, DomainEventKind } from '../../src/events/index.js';
 import {
+  CONDITIONS,
   jobsFor,
   LIFECYCLE_RANK,
   mergeLifecycle,
@@ -9,6 +10,7 @@ import {
   STATE_TABLE,
   transition,
   unmetRequirement,
+  type Condition,
   type EffectName,
   type FromState,
   type Rule,
@@ -37,8 +39,12 @@ const EFFECTS: EffectName[] = ['crm_sync', 'slack_new_paying', 'slack_payment_fa
 
 const fromsOf = (r: Rule): FromState[] => (r.from === 'any' ? FROM_STATES : [...r.from]);
 
-/** The first rule of the table matching (kind, from): what transition() must pick. */
-const firstMatch = (kind: DomainEventKind, from: FromState) => STATE_TABLE.find((r) => r.on.includes(kind) && (r.from === 'any' || r.from.includes(from)));
+/** Every subset of the conditions a rule may require. */
+const CONDITION_SETS: ReadonlySet<Condition>[] = CONDITIONS.reduce<Set<Condition>[]>((sets, c) => [...sets, ...sets.map((s) => new Set([...s, c]))], [new Set()]);
+
+/** The first rule of the table matching (kind, from, conditions): what transition() must pick. */
+const firstMatch = (kind: DomainEventKind, from: FromState, conditions: ReadonlySet<Condition> = new Set()) =>
+  STATE_TABLE.find((r) => r.on.includes(kind) && (r.from === 'any' || r.from.includes(from)) && (r.when === undefined || conditions.has(r.when)));
 
 function event(over: Partial<DomainEvent> = {}): DomainEvent {
   return {
@@ -69,12 +75,12 @@ describe('STATE_TABLE', () => {
 
   // Every rule must win for at least one (kind, from) pair, else it is dead code.
   it.each(STATE_TABLE.map((r) => [r.name, r] as const))('rule %s is reachable and produces its declared state and effects', (_name, rule) => {
-    const pairs = rule.on.flatMap((kind) => fromsOf(rule).map((from) => ({ kind, from })));
-    const reachable = pairs.filter(({ kind, from }) => firstMatch(kind, from) === rule);
-    expect(reachable.length, `${rule.name} is shadowed by earlier rules for every (kind, from)`).toBeGreaterThan(0);
-    for (const { kind, from } of reachable) {
+    const pairs = rule.on.flatMap((kind) => fromsOf(rule).flatMap((from) => CONDITION_SETS.map((conditions) => ({ kind, from, conditions }))));
+    const reachable = pairs.filter(({ kind, from, conditions }) => firstMatch(kind, from, conditions) === rule);
+    expect(reachable.length, `${rule.name} is shadowed by earlier rules for every (kind, from, conditions)`).toBeGreaterThan(0);
+    for (const { kind, from, conditions } of reachable) {
       for (const support of ['none', 'needs_support'] as const) {
-        const d = transition({ lifecycle: from, support }, kind);
+        const d = transition({ lifecycle: from, support, conditions }, kind);
         expect(d.applied, `${kind} from ${from}`).toBe(true);
         if (!d.applied) continue;
         expect(d.rule).toBe(rule.name);
@@ -87,19 +93,33 @@ describe('STATE_TABLE', () => {
     }
   });
 
-  it('transition() agrees with first-match-wins over every (state, kind) pair', () => {
+  it('transition() agrees with first-match-wins over every (state, kind, conditions)', () => {
     for (const from of FROM_STATES) {
       for (const kind of KINDS) {
-        const d = transition({ lifecycle: from, support: 'none' }, kind);
-        const rule = firstMatch(kind, from);
-        if (!rule) {
-          expect(d).toEqual({ applied: false, reason: `no rule for ${kind} when ${from}` });
-        } else {
-          expect(d.applied).toBe(true);
-          if (d.applied) expect(d.rule).toBe(rule.name);
+        for (const conditions of CONDITION_SETS) {
+          const d = transition({ lifecycle: from, support: 'none', conditions }, kind);
+          const rule = firstMatch(kind, from, conditions);
+          if (!rule) {
+            expect(d).toEqual({ applied: false, reason: `no rule for ${kind} when ${from}` });
+          } else {
+            expect(d.applied).toBe(true);
+            if (d.applied) expect(d.rule).toBe(rule.name);
+          }
         }
       }
     }
+  });
+
+  it('one of several subscriptions ending churns nobody while another is live; the last one ending churns', () => {
+    const live = new Set<Condition>(['another_subscription_live']);
+    for (const from of ['trial', 'paid', 'past_due'] as const) {
+      const stays = transition({ lifecycle: from, support: 'none', conditions: live }, 'subscription.canceled');
+      expect(stays).toEqual({ applied: true, rule: 'subscription_ended_others_live', lifecycle: from, support: 'none', changed: false, effects: [] });
+      const ends = transition({ lifecycle: from, support: 'none' }, 'subscription.canceled');
+      expect(ends).toMatchObject({ applied: true, rule: 'churned', lifecycle: 'churned', changed: true, effects: ['crm_sync', 'slack_churned'] });
+    }
+    // The condition decides only the rules that ask for it: a failed payment still makes the customer past_due.
+    expect(transition({ lifecycle: 'paid', support: 'none', conditions: live }, 'payment.failed')).toMatchObject({ rule: 'payment_failed', lifecycle: 'past_due' });
   });
 
   it('never moves a customer backwards: no rule takes paid (or past_due) to trial, and nothing leaves paid for lead', () => {

@@ -59,6 +59,24 @@ describe('the rehearsal config file', () => {
     expect(c.changes).toEqual(['rule churned changed (to: null)', 'rule trial_ending removed', 'rule refund_churns added before refund']);
   });
 
+  it("a rule's condition (when) can be removed, added and is validated", () => {
+    const live = new Set(['another_subscription_live'] as const);
+    // Without its condition the several-subscriptions rule shadows `churned`: every cancellation keeps the state.
+    const c = parseCandidate({ rules: { change: { subscription_ended_others_live: { when: null } } } }, current);
+    expect(c.unchanged).toBe(false);
+    expect(c.table.find((r) => r.name === 'subscription_ended_others_live')!.when).toBeUndefined();
+    expect(transition({ lifecycle: 'paid', support: 'none' }, 'subscription.canceled', c.table)).toMatchObject({ rule: 'subscription_ended_others_live', lifecycle: 'paid' });
+    const added = parseCandidate(
+      { rules: { add: [{ name: 'refund_others_live', on: ['charge.refunded'], from: 'any', when: 'another_subscription_live', effects: [], before: 'refund' }] } },
+      current,
+    );
+    expect(transition({ lifecycle: 'paid', support: 'none', conditions: live }, 'charge.refunded', added.table)).toMatchObject({ rule: 'refund_others_live' });
+    expect(transition({ lifecycle: 'paid', support: 'none' }, 'charge.refunded', added.table)).toMatchObject({ rule: 'refund' });
+    const p = problems({ rules: { change: { churned: { when: 'full_moon' } } } });
+    expect(p.map((x) => x.path)).toEqual(['rules.change.churned.when']);
+    expect(p[0]!.message).toBe('unknown condition "full_moon"; expected one of another_subscription_live');
+  });
+
   it('a complete table replaces the current one', () => {
     const c = parseCandidate({ table: [{ name: 'only', on: ['user.signed_up'], from: 'any', effects: [] }] }, current);
     expect(c.table).toEqual([{ name: 'only', on: ['user.signed_up'], from: 'any', effects: [], why: '(rehearsal candidate)' }]);

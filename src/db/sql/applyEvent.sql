@@ -5,6 +5,7 @@
 --   $10 watermark keys (empty: none)  $11 watermark created  $12 the sender's event id
 --   $13 timeline rows (jsonb array)  $14 jobs (jsonb array)  $15 max attempts
 --   $16 source  $17 sender's event type  $18 occurred at  $19 payload  $20 outcome  $21 outcome reason
+--   $22/$23 the Stripe subscription the event reports and its status (NULL: none)  $24 the event's creation second
 -- The inbox row is written here, once, final (migration 0012): the caller holds the event's lock and found no row.
 -- Returns the inbox id and how many jobs were queued as pending. No NOTIFY in here: the caller wakes dispatchers
 -- after the commit (db/notify.ts says why).
@@ -30,6 +31,13 @@ WITH inboxed AS (
   SELECT k, $11::bigint, $12::text FROM unnest($10::text[]) AS k
   ON CONFLICT (object_key) DO UPDATE SET created = EXCLUDED.created, event_id = EXCLUDED.event_id
   WHERE watermarks.created < EXCLUDED.created
+), subscribed AS (
+  -- A subscription's status moves forward only; recorded whatever the event's outcome (a stale event for the
+  -- customer may still be the newest word on its own subscription).
+  INSERT INTO subscriptions (id, customer_id, status, created, updated_at)
+  SELECT $22::text, $1::text, $23::text, $24::bigint, $6::timestamptz WHERE $1::text IS NOT NULL AND $22::text IS NOT NULL
+  ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id, status = EXCLUDED.status, created = EXCLUDED.created, updated_at = EXCLUDED.updated_at
+  WHERE subscriptions.created <= EXCLUDED.created
 ), explained AS (
   INSERT INTO timeline (customer_id, inbox_id, at, kind, from_state, to_state, rule, detail)
   SELECT $1::text, inboxed.id, $6::timestamptz, t.kind, t.from_state, t.to_state, t.rule, COALESCE(t.detail, '{}'::jsonb)

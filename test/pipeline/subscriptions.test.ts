@@ -1,0 +1,113 @@
+// A customer with several Stripe subscriptions (a second product, an add-on sold as its own subscription): one of
+// them ending must not churn a customer another one still pays for, on both engines, through merges, and for
+// installs that recorded their subscription events before the subscriptions table existed (migration 0016).
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { systemClock, systemIds } from '../../src/clock.js';
+import { listMigrations, migrate } from '../../src/db/index.js';
+import { fromApp, fromStripe } from '../../src/events/index.js';
+import { record, type RecordDeps } from '../../src/pipeline/index.js';
+import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DEFAULT_CREATED as T, stripeEvent, type JsonObject, type StripeEventJson } from '../support/stripe-fixtures.js';
+
+const deps: RecordDeps = { clock: systemClock, ids: systemIds, enabledConnectors: new Set(['hubspot', 'slack']), maxAttempts: 5 };
+
+/** A subscription event from Stripe's sample subscription object, on the given subscription of cus_multi. */
+const sub = (type: string, id: string, status: string, created: number, over: JsonObject = {}) =>
+  stripeEvent(type, 'subscription', { id, customer: 'cus_multi', status, ...over }, { created });
+
+describe.each(DB_KINDS)('several subscriptions per customer on %s', (kind) => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await createTestDb(kind);
+  });
+  afterAll(async () => {
+    await t.drop();
+  });
+  beforeEach(async () => {
+    await truncateAll(t.db);
+  });
+
+  const recStripe = (evt: StripeEventJson) => record(t.db, fromStripe(evt), evt, deps);
+  const rows = async <R>(text: string, params: unknown[] = []) => (await t.db.query<R>(text, params)).rows;
+  const lifecycle = async (id: string) => (await rows<{ lifecycle: string }>('SELECT lifecycle FROM customers WHERE id = $1', [id]))[0]!.lifecycle;
+  const subscriptions = () => rows<{ id: string; customer_id: string; status: string; created: string }>('SELECT id, customer_id, status, created::text FROM subscriptions ORDER BY id');
+  const slackKinds = async (id: string) =>
+    (await rows<{ key: string }>("SELECT idempotency_key AS key FROM jobs WHERE customer_id = $1 AND connector = 'slack' ORDER BY id", [id])).map((j) => j.key.split(':')[0]);
+
+  it('an add-on ending leaves a paying customer paid, explains why, and alerts nobody; the last one ending churns', async () => {
+    const { customerId: id } = await recStripe(sub('customer.subscription.created', 'sub_main', 'active', T));
+    await recStripe(sub('customer.subscription.created', 'sub_addon', 'active', T + 10));
+    expect(await lifecycle(id!)).toBe('paid');
+
+    const addonEnded = sub('customer.subscription.deleted', 'sub_addon', 'canceled', T + 20);
+    const r = await recStripe(addonEnded);
+    expect(r).toMatchObject({ outcome: 'applied', reason: 'subscription_ended_others_live', jobsQueued: 0 });
+    expect(await lifecycle(id!)).toBe('paid');
+    const [line] = await rows<{ kind: string; from_state: string; to_state: string; rule: string; detail: { conditions?: Record<string, string[]> } }>(
+      'SELECT t.kind, t.from_state, t.to_state, t.rule, t.detail FROM timeline t JOIN inbox_events e ON e.id = t.inbox_id WHERE e.event_id = $1',
+      [addonEnded.id],
+    );
+    expect(line).toMatchObject({ kind: 'event', from_state: 'paid', to_state: 'paid', rule: 'subscription_ended_others_live' });
+    expect(line!.detail.conditions).toEqual({ another_subscription_live: ['sub_main active'] });
+    expect(await subscriptions()).toEqual([
+      { id: 'sub_addon', customer_id: id, status: 'canceled', created: String(T + 20) },
+      { id: 'sub_main', customer_id: id, status: 'active', created: String(T) },
+    ]);
+
+    const mainEnded = await recStripe(sub('customer.subscription.deleted', 'sub_main', 'canceled', T + 30));
+    expect(mainEnded).toMatchObject({ outcome: 'applied', reason: 'churned' });
+    expect(await lifecycle(id!)).toBe('churned');
+    expect(await slackKinds(id!)).toEqual(['slack_new_paying', 'slack_churned']);
+  });
+
+  it('a past_due or trialing subscription still counts as live; a canceled or incomplete one does not', async () => {
+    const { customerId: id } = await recStripe(sub('customer.subscription.created', 'sub_a', 'active', T));
+    await recStripe(sub('customer.subscription.updated', 'sub_b', 'incomplete', T + 5));
+    await recStripe(sub('customer.subscription.updated', 'sub_c', 'past_due', T + 6));
+    const aEnded = await recStripe(sub('customer.subscription.updated', 'sub_a', 'canceled', T + 10));
+    expect(aEnded.reason).toBe('subscription_ended_others_live');
+    expect(await lifecycle(id!)).toBe('past_due');
+    const cEnded = await recStripe(sub('customer.subscription.deleted', 'sub_c', 'past_due', T + 20));
+    expect(cEnded.reason).toBe('churned');
+    expect(await lifecycle(id!)).toBe('churned');
+    expect((await subscriptions()).map((s) => `${s.id} ${s.status}`)).toEqual(['sub_a canceled', 'sub_b incomplete', 'sub_c canceled']);
+  });
+
+  it("a subscription's status only moves forward, even from an event stale for the customer", async () => {
+    const { customerId: id } = await recStripe(sub('customer.subscription.created', 'sub_a', 'active', T + 100));
+    // sub_b's older events arrive late: stale for the customer (its newest event is sub_a's), yet news on sub_b.
+    const late = await recStripe(sub('customer.subscription.created', 'sub_b', 'active', T + 50));
+    expect(late.outcome).toBe('stale');
+    await recStripe(sub('customer.subscription.updated', 'sub_b', 'trialing', T + 40)); // older still: changes nothing
+    expect((await subscriptions()).map((s) => `${s.id} ${s.status} ${s.created}`)).toEqual([`sub_a active ${T + 100}`, `sub_b active ${T + 50}`]);
+    expect(await lifecycle(id!)).toBe('paid');
+  });
+
+  it("a merge moves the merged record's subscriptions to the survivor, where they keep it paid", async () => {
+    // Two records: an app user (email) and a Stripe customer with two subscriptions, no email yet.
+    const app = await record(t.db, fromApp({ id: 'app-1', type: 'user.signed_up', customer: { email: 'multi@example.com', user_id: 'u_multi' } }, new Date()), {}, deps);
+    const { customerId: stripeSide } = await recStripe(sub('customer.subscription.created', 'sub_main', 'active', T));
+    await recStripe(sub('customer.subscription.created', 'sub_addon', 'active', T + 1));
+    expect(stripeSide).not.toBe(app.customerId);
+    // A Stripe customer.subscription event with the customer expanded (its email) proves they are one person.
+    await recStripe(sub('customer.subscription.updated', 'sub_main', 'active', T + 2, { customer: { id: 'cus_multi', object: 'customer', email: 'multi@example.com' } }));
+    const survivor = app.customerId!;
+    expect((await subscriptions()).map((s) => s.customer_id)).toEqual([survivor, survivor]);
+    const r = await recStripe(sub('customer.subscription.deleted', 'sub_addon', 'canceled', T + 3));
+    expect(r).toMatchObject({ customerId: survivor, reason: 'subscription_ended_others_live' });
+    expect(await lifecycle(survivor)).toBe('paid');
+  });
+
+  it('migration 0016 fills the table from the Stripe subscription events an install recorded before it', async () => {
+    const { customerId: id } = await recStripe(sub('customer.subscription.created', 'sub_main', 'active', T));
+    await recStripe(sub('customer.subscription.created', 'sub_addon', 'trialing', T + 1));
+    await recStripe(sub('customer.subscription.deleted', 'sub_addon', 'canceled', T + 5));
+    const before = await subscriptions();
+    // As an install that ran every migration but 0016: the table is gone, the events are in the inbox.
+    await t.db.exec("DROP TABLE subscriptions; DELETE FROM schema_migrations WHERE version = 16");
+    const applied = await migrate(t.db, listMigrations());
+    expect(applied).toEqual([16]);
+    expect(await subscriptions()).toEqual(before);
+    expect(before.map((s) => `${s.id} ${s.status} ${s.customer_id === id}`)).toEqual(['sub_addon canceled true', 'sub_main active true']);
+  });
+});
