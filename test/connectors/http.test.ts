@@ -121,6 +121,40 @@ describe('providerFetch against a real server', () => {
     expect(err.message).toContain('aborted by the caller');
   });
 
+  it('a signal aborted before the call sends nothing', async () => {
+    const before = emu.requests.length;
+    const err = await failure(() => post(emu.url, 5000, { signal: AbortSignal.abort() }));
+    expect(err.kind).toBe('timeout');
+    expect(err.message).toContain('aborted by the caller');
+    expect(emu.requests.length).toBe(before);
+  });
+
+  it('answers as fetch would: headers by any case, repeated ones joined; json(); no body on 204', async () => {
+    const raw = await rawServer((req, res) => {
+      if (req.url === '/empty') {
+        res.writeHead(204).end();
+        return;
+      }
+      res.setHeader('X-Idempotency-Lookup', 'hit');
+      res.setHeader('Vary', ['Accept', 'Origin']);
+      res.writeHead(201, 'Created', { 'content-type': 'application/json' }).end('{"ticket":{"id":7}}');
+    });
+    try {
+      const res = await post(raw.url);
+      expect([res.status, res.statusText, res.ok]).toEqual([201, 'Created', true]);
+      expect(res.headers.get('x-idempotency-lookup')).toBe('hit');
+      expect(res.headers.get('X-Idempotency-Lookup')).toBe('hit');
+      expect(res.headers.get('vary')).toBe('Accept, Origin');
+      expect(res.headers.get('retry-after')).toBeNull();
+      expect(await res.json()).toEqual({ ticket: { id: 7 } });
+      const empty = await post(`${raw.url}/empty`);
+      expect([empty.status, await empty.text()]).toEqual([204, '']);
+      await expect(empty.json()).rejects.toBeInstanceOf(SyntaxError);
+    } finally {
+      await raw.close();
+    }
+  });
+
   it('a window fails every request until it ends', async () => {
     emu.faults.failFor(300, { status: 503 });
     expect((await failure(() => post(emu.url))).httpStatus).toBe(503);

@@ -1,5 +1,5 @@
 import type { AppConfig } from '../../config/index.js';
-import { providerFetch } from '../../connectors/http.js';
+import { providerFetch, type ProviderResponse } from '../../connectors/http.js';
 import { ProviderError } from '../../errors.js';
 import { oneLine } from '../format.js';
 import { fail, pass, type CheckResult } from './types.js';
@@ -19,7 +19,7 @@ export async function checkConnectors(config: AppConfig, timeoutMs: number): Pro
   return out;
 }
 
-async function read(provider: string, url: string, headers: Record<string, string>, timeoutMs: number): Promise<Response | ProviderError> {
+async function read(provider: string, url: string, headers: Record<string, string>, timeoutMs: number): Promise<ProviderResponse | ProviderError> {
   try {
     return await providerFetch(provider, url, { headers: { accept: 'application/json', ...headers } }, { timeoutMs, expect: [401, 403, 404] });
   } catch (err) {

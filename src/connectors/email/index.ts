@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AppConfig } from '../../config/index.js';
 import { ConfigError, ProviderError } from '../../errors.js';
-import { parseRetryAfter, providerFetch, readProviderJson } from '../http.js';
+import { parseRetryAfter, providerFetch, readProviderJson, type ProviderResponse } from '../http.js';
 import type { Connector, ConnectorResult, CustomerSnapshot, JobToRun } from '../types.js';
 import { EMAIL_TEMPLATES, FOUNDER_TEMPLATES, SHIPPED_TEMPLATES_DIR, loadTemplates, renderEmail, type EmailTemplateName, type Templates } from './templates.js';
 import { emailView, type EmailFacts } from './view.js';
@@ -95,7 +95,7 @@ export function createEmailConnector(cfg: EmailConfig, http: { timeoutMs: number
 }
 
 /** A 401/403/409 answer → the ProviderError that says what it means for this job and this connector. */
-function resendError(res: Response, json: unknown, apiKey: string): ProviderError {
+function resendError(res: ProviderResponse, json: unknown, apiKey: string): ProviderError {
   const body = (json && typeof json === 'object' ? json : {}) as { name?: unknown; message?: unknown };
   const name = typeof body.name === 'string' ? body.name.slice(0, 60) : '';
   const detail = describe(name, body.message, apiKey);
