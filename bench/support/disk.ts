@@ -35,8 +35,9 @@ export async function diskSyncProbe(dir: string, rate: number, seconds: number):
       fdatasyncSync(fd);
       const done = performance.now();
       if (done - started >= 50) stalls++;
-      // From the due time, or from the start when the timer let it start up to 1 ms early.
-      h.record(Math.max(1, Math.round((done - Math.max(due, started)) * 1e6)));
+      // From the due time (a flush held up by a stalled one counts its wait), or from its start when the timer let it
+      // start up to 1 ms early.
+      h.record(Math.max(1, Math.round((done - Math.min(due, started)) * 1e6)));
     }
   } finally {
     closeSync(fd);
