@@ -103,7 +103,7 @@ export class Dispatcher {
   private flushTimer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
   private waiter?: () => void;
-  /** Ends a claim-gap pause at once (stop()). */
+  /** Ends a claim-gap pause at once (stop(), or a finishing job once pauseEndsWhen holds). */
   private stopPause?: () => void;
   /** While a pause runs: ends it early when this holds after a job finishes. */
   private pauseEndsWhen?: () => boolean;

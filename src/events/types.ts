@@ -45,7 +45,7 @@ export interface DomainEvent {
   watermark?: { keys: string[]; created: number };
   /**
    * Stripe subscription events: the subscription this event reports and its status then. Kept per subscription
-   * (ordered by `watermark.created`), so that one of a customer's several subscriptions ending does not churn a
+   * (a status moves forward only, by the event's creation second), so that one of a customer's several subscriptions ending does not churn a
    * customer another one still pays for.
    */
   subscription?: { id: string; status: string };
