@@ -2,4 +2,4 @@ export { STATE_TABLE, LIFECYCLE_RANK, CONDITIONS, type Condition, type Rule, typ
 export { transition, mergeLifecycle, type CustomerState, type Decision } from './transition.js';
 export { jobsFor, unmetRequirement, PER_EVENT_EFFECTS, type FollowUp, type JobPayload, type JobSpec, type Requirement } from './effects.js';
 export { outboundChange, CUSTOMER_UPDATED, type ChangeInput, type StateOf } from './change-effects.js';
-export { renderStateTable } from './render.js';
+export { conditionsText, renderStateTable } from './render.js';

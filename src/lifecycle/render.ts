@@ -10,3 +10,14 @@ export function renderStateTable(): string {
   });
   return ['| rule | event | from | state | effects | why |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
 }
+
+/**
+ * What made a rule's conditions hold, as the timeline recorded them (`detail.conditions`), for a rule's
+ * parenthesis: "; another subscription live: sub_1 active". Empty when none were recorded.
+ */
+export function conditionsText(conditions: unknown): string {
+  if (!conditions || typeof conditions !== 'object') return '';
+  return Object.entries(conditions as Record<string, unknown>)
+    .map(([name, what]) => `; ${name.replaceAll('_', ' ')}: ${(Array.isArray(what) ? what : [what]).map(String).join(', ')}`)
+    .join('');
+}

@@ -3,6 +3,8 @@
 // installs that recorded their subscription events before the subscriptions table existed (migration 0016).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock, systemIds } from '../../src/clock.js';
+import { traceCustomer } from '../../src/admin/index.js';
+import { renderTrace } from '../../src/cli/commands/trace.js';
 import { listMigrations, migrate } from '../../src/db/index.js';
 import { fromApp, fromStripe } from '../../src/events/index.js';
 import { record, type RecordDeps } from '../../src/pipeline/index.js';
@@ -49,6 +51,8 @@ describe.each(DB_KINDS)('several subscriptions per customer on %s', (kind) => {
     );
     expect(line).toMatchObject({ kind: 'event', from_state: 'paid', to_state: 'paid', rule: 'subscription_ended_others_live' });
     expect(line!.detail.conditions).toEqual({ another_subscription_live: ['sub_main active'] });
+    // `handoff trace` (and the dashboard) say why the state stayed.
+    expect(renderTrace(await traceCustomer(t.db, id!)).join('\n')).toContain('state stays paid (rule subscription_ended_others_live; another subscription live: sub_main active)');
     expect(await subscriptions()).toEqual([
       { id: 'sub_addon', customer_id: id, status: 'canceled', created: String(T + 20) },
       { id: 'sub_main', customer_id: id, status: 'active', created: String(T) },
