@@ -1,6 +1,6 @@
 // The Slack emulator in its own process, for the dispatch benchmark's HTTP path: a provider is another machine,
 // so its HTTP server and JSON handling must not share the dispatcher's event loop and core (in the same process
-// they took ~40 % of its CPU per job). The child reports how many messages it has accepted every 5 ms over IPC.
+// they took a fifth to a quarter of its CPU per job). The child reports how many messages it has accepted every 5 ms over IPC.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { processCpuMs } from '../cpu.js';
