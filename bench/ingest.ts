@@ -432,7 +432,7 @@ export async function runIngest(ctx: BenchContext, kinds: ReadonlyArray<'pglite'
     notes: [
       ...notes,
       'The load generator and the server share the machine\'s cores; on a small machine the client\'s own CPU lowers the HTTP figures.',
-      'Per event Handoff makes 2 round trips to the database on PostgreSQL (BEGIN + accept — the event\'s own lock and dedupe, advisory locks, identity resolution and owner row locks in one function call, migrations 0012 and 0015: every statement in it a key probe, planned once per connection —, then apply + COMMIT: every write, the inbox row once); the raw loop makes up to 8 but reads nothing, locks nothing and decides nothing. Dispatchers are woken after the commit, not by a NOTIFY inside it (PostgreSQL serialises the commits of notifying transactions).',
+      'Per event Handoff makes 2 round trips to the database on PostgreSQL (BEGIN + accept — the event\'s own lock and dedupe, advisory locks, identity resolution and owner row locks in one function call, migrations 0012, 0015 and 0017: every statement in it a key probe, planned once per connection —, then apply + COMMIT: every write, the inbox row once); the raw loop makes up to 8 but reads nothing, locks nothing and decides nothing. Dispatchers are woken after the commit, not by a NOTIFY inside it (PostgreSQL serialises the commits of notifying transactions).',
       'On PGlite each parameterised statement is PREPAREd once and run as one EXECUTE (src/db/pglite.ts): PGlite otherwise parses and plans every call again in six calls into the WASM engine. Measured in-process, interleaved, on these events: 1.5× less CPU per recorded event than PGlite\'s own parameterised query API.',
     ],
   };
