@@ -99,7 +99,6 @@ const NAMES = [
   'revokeApiKey',
   'revokeDashboardSession',
   'searchCustomers',
-  'snapshotCustomers',
   'summarizeBacklog',
   'summarizeDashboardOutbox',
   'syncUptimeChecks',
