@@ -2,8 +2,27 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
 
+/** Runs `fn` on its own connection with auto_explain (PostgreSQL's contrib) reporting the plan of every statement,
+ * those inside functions included, as a notice; returns the plans in order. */
+async function withPlans(url: string, fn: (client: pg.Client) => Promise<void>): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url });
+  const plans: string[] = [];
+  client.on('notice', (n) => plans.push(n.message ?? ''));
+  await client.connect();
+  try {
+    await client.query(`LOAD 'auto_explain'`);
+    for (const setting of ['log_min_duration = 0', 'log_nested_statements = on', 'log_level = notice', 'sample_rate = 1']) {
+      await client.query(`SET auto_explain.${setting}`);
+    }
+    await fn(client);
+  } finally {
+    await client.end();
+  }
+  return plans;
+}
+
 /**
- * The accept step (handoff_lock_event, migration 0015) must stay key probes on a NEW database. A connection keeps
+ * The accept step (handoff_lock_event, migrations 0015 and 0017) must stay key probes on a NEW database. A connection keeps
  * the plans it made on the first events: when the empty tables made a scan look as cheap as a probe, every later
  * event read the whole inbox (dedupe) and the whole identities table (resolution), for as long as the connection
  * lived — on PGlite, which never analyses, for the life of the process.
@@ -33,17 +52,7 @@ describe.each(DB_KINDS)('the accept step on a new %s database', (kind) => {
   });
 
   it.runIf(kind === 'postgres')('dedupes and resolves identities by index probes, in the plans a connection keeps', async () => {
-    // auto_explain (PostgreSQL's contrib) reports the plan of every statement inside the function as a notice.
-    const client = new pg.Client({ connectionString: t.url });
-    const plans: string[] = [];
-    client.on('notice', (n) => plans.push(n.message ?? ''));
-    await client.connect();
-    try {
-      await client.query(`LOAD 'auto_explain'`);
-      await client.query(`SET auto_explain.log_min_duration = 0`);
-      await client.query(`SET auto_explain.log_nested_statements = on`);
-      await client.query(`SET auto_explain.log_level = notice`);
-      await client.query(`SET auto_explain.sample_rate = 1`);
+    const plans = await withPlans(t.url!, async (client) => {
       // More calls than PostgreSQL's five custom plans, each its own transaction, as the server makes them.
       for (let i = 0; i < 8; i++) {
         await client.query('BEGIN');
@@ -57,9 +66,7 @@ describe.each(DB_KINDS)('the accept step on a new %s database', (kind) => {
         ]);
         await client.query('COMMIT');
       }
-    } finally {
-      await client.end();
-    }
+    });
     const dedupe = plans.filter((p) => p.includes('FROM inbox_events i WHERE i.source = p_source'));
     const identities = plans.filter((p) => p.includes('FROM identities i WHERE i.kind = want.kind'));
     expect(dedupe).toHaveLength(8);
@@ -79,16 +86,7 @@ describe.each(DB_KINDS)('the accept step on a new %s database', (kind) => {
       INSERT INTO watermarks (object_key, created, event_id) SELECT 'sub_probe_' || g, 1, 'evt_probe_' || g FROM generate_series(1, 1200) AS g;
       ANALYZE customers; ANALYZE identities; ANALYZE watermarks;
     `);
-    const client = new pg.Client({ connectionString: t.url });
-    const plans: string[] = [];
-    client.on('notice', (n) => plans.push(n.message ?? ''));
-    await client.connect();
-    try {
-      await client.query(`LOAD 'auto_explain'`);
-      await client.query(`SET auto_explain.log_min_duration = 0`);
-      await client.query(`SET auto_explain.log_nested_statements = on`);
-      await client.query(`SET auto_explain.log_level = notice`);
-      await client.query(`SET auto_explain.sample_rate = 1`);
+    const plans = await withPlans(t.url!, async (client) => {
       for (let i = 1; i <= 8; i++) {
         await client.query('BEGIN');
         const { rows } = await client.query<{ owners: Array<{ id: string }> }>(`SELECT * FROM handoff_lock_event($1, $2, $3, $4, $5, $6)`, [
@@ -103,9 +101,7 @@ describe.each(DB_KINDS)('the accept step on a new %s database', (kind) => {
         expect(rows[0]!.owners.map((o) => o.id)).toEqual([`cus-probe-${i}`]);
         await client.query('COMMIT');
       }
-    } finally {
-      await client.end();
-    }
+    });
     const owners = plans.filter((p) => p.includes('FOR NO KEY UPDATE'));
     const watermarks = plans.filter((p) => p.includes('FROM watermarks'));
     expect(owners).toHaveLength(8);
