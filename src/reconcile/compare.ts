@@ -196,19 +196,31 @@ function helpdesk(local: LocalCustomer, views: ProviderViews): DriftEntry[] {
   });
   const newest = views_.reduce<Date | null>((a, t) => (t.updatedAt && (!a || t.updatedAt > a) ? t.updatedAt : a), null);
   const list = views_.map((t) => `#${t.id} ${t.status}`).join(', ');
+  const base = { provider: 'zendesk', field: 'support', handoffValue: 'needs_support', providerValue: 'none', handoffSince: local.updatedAt, providerSince: newest } as const;
+  if (changed.length) {
+    return [
+      entry(local, {
+        ...base,
+        cause: 'missed_webhook',
+        explanation: `Zendesk has no open ticket for this customer (${list}); Handoff never heard that ${changed.map((t) => `#${t.id}`).join(', ')} ${changed.length === 1 ? 'was' : 'were'} resolved`,
+        heal: { kind: 'zendesk_event', tickets: changed },
+      }),
+    ];
+  }
+  // Handoff heard every resolution. If each came AFTER support last became needs_support, the last one was held
+  // (support.ts: its ticket's own job was still queued or running) and nothing re-checked it when the job finished:
+  // recording the tickets' status again now resolves it (no job is in flight: checked above). If support became
+  // needs_support after them, the customer asked again without a ticket: that is the founder's call, not a heal.
+  const since = local.supportSince;
+  const heldOnly = since !== null && known.every((k) => k.statusAt !== null && k.statusAt >= since);
   return [
     entry(local, {
-      provider: 'zendesk',
-      field: 'support',
-      handoffValue: 'needs_support',
-      providerValue: 'none',
-      handoffSince: local.updatedAt,
-      providerSince: newest,
-      cause: changed.length ? 'missed_webhook' : 'unknown',
-      explanation: changed.length
-        ? `Zendesk has no open ticket for this customer (${list}); Handoff never heard that ${changed.map((t) => `#${t.id}`).join(', ')} ${changed.length === 1 ? 'was' : 'were'} resolved`
+      ...base,
+      cause: heldOnly ? 'held_resolution' : 'unknown',
+      explanation: heldOnly
+        ? `Zendesk has no open ticket for this customer (${list}); Handoff heard it but held the resolution while the ticket's job was still running`
         : `Zendesk has no open ticket for this customer (${list}), and Handoff knows it; support was set again without a ticket`,
-      heal: changed.length ? { kind: 'zendesk_event', tickets: changed } : { kind: 'none', hint: 'send support.resolved for this customer from your app, or open a ticket' },
+      heal: heldOnly ? { kind: 'zendesk_event', tickets: views_ } : { kind: 'none', hint: 'send support.resolved for this customer from your app, or open a ticket' },
     }),
   ];
 }

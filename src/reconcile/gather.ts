@@ -19,6 +19,7 @@ interface Row {
   ticket_at: Date | null;
   ticket_in_flight: boolean;
   tickets: Array<{ id: string; status: 'open' | 'solved' | 'closed' | null; status_at: string | null }>;
+  support_since: Date | null;
 }
 
 const date = (v: Date | string | null): Date | null => (v === null ? null : new Date(v));
@@ -42,5 +43,6 @@ export async function customerPage(q: Queryable, after: string, size: number, on
     ticketJob: r.ticket_job_id === null ? null : { id: Number(r.ticket_job_id), status: r.ticket_status!, at: new Date(r.ticket_at!) },
     ticketInFlight: r.ticket_in_flight,
     tickets: (r.tickets ?? []).map((t) => ({ id: t.id, status: t.status, statusAt: date(t.status_at) })),
+    supportSince: date(r.support_since),
   }));
 }

@@ -7,12 +7,14 @@ export type DriftProvider = 'stripe' | 'hubspot' | 'zendesk';
 /**
  * The likely cause of a difference (a hint for the founder, never a certainty):
  * - missed_webhook:  the provider changed after the last event Handoff received from it;
+ * - held_resolution: Handoff heard the ticket was solved but held it while the ticket's own job was still queued or
+ *                    running, and nothing re-checked it once the job had finished;
  * - manual_crm_edit: the CRM differs although the last CRM job succeeded (someone edited the contact);
  * - failed_job:      the last job that should have written it is dead or was skipped;
  * - never_synced:    no job ever wrote it (e.g. the customer predates the connector);
  * - unknown:         none of the above fits.
  */
-export type DriftCause = 'missed_webhook' | 'manual_crm_edit' | 'failed_job' | 'never_synced' | 'unknown';
+export type DriftCause = 'missed_webhook' | 'held_resolution' | 'manual_crm_edit' | 'failed_job' | 'never_synced' | 'unknown';
 
 export type JobState = 'pending' | 'running' | 'done' | 'skipped' | 'dead';
 
@@ -35,6 +37,8 @@ export interface LocalCustomer {
   ticketInFlight: boolean;
   /** Tickets linked to the customer (zendesk_ticket identities) with the status Handoff last heard. */
   tickets: Array<{ id: string; status: 'open' | 'solved' | 'closed' | null; statusAt: Date | null }>;
+  /** When support last became needs_support (Handoff's processing time of that event); null: not on record. */
+  supportSince: Date | null;
 }
 
 /** A Stripe subscription object as the API returns it (only a few fields are read). */

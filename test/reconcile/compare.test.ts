@@ -24,6 +24,7 @@ function local(over: Partial<LocalCustomer> = {}): LocalCustomer {
     ticketJob: null,
     ticketInFlight: false,
     tickets: [],
+    supportSince: null,
     ...over,
   };
 }
@@ -101,6 +102,23 @@ describe('compareCustomer', () => {
     expect(e!.heal).toEqual({ kind: 'zendesk_event', tickets: [solved] });
     expect(compareCustomer(me, { zendesk: { tickets: [{ ...solved, status: 'pending' }] } }, opts)).toEqual([]);
     expect(compareCustomer(local({ tickets: me.tickets }), { zendesk: { tickets: [solved] } }, opts)).toEqual([]);
+  });
+
+  it('helpdesk: every resolution heard after support became needs_support → a held resolution, healed; asked again since → no heal', () => {
+    // Escalated at T0; ticket 3 solved at T0 + 1 day, while its own create_ticket job was still retrying (held).
+    const solvedAt = new Date((T0 + DAY) * 1000);
+    const solved = { id: '3', status: 'solved', updatedAt: solvedAt, externalId: 'esc-1' };
+    const held = local({ support: 'needs_support', supportSince: new Date(T0 * 1000), tickets: [{ id: '3', status: 'solved', statusAt: solvedAt }] });
+    const [e] = compareCustomer(held, { zendesk: { tickets: [solved] } }, opts);
+    expect(e).toMatchObject({ provider: 'zendesk', field: 'support', handoffValue: 'needs_support', providerValue: 'none', cause: 'held_resolution' });
+    expect(e!.heal).toEqual({ kind: 'zendesk_event', tickets: [solved] });
+    // The customer asked again after the solve (support set again, no ticket): the founder's call.
+    const again = { ...held, supportSince: new Date((T0 + 2 * DAY) * 1000) };
+    expect(compareCustomer(again, { zendesk: { tickets: [solved] } }, opts)[0]).toMatchObject({ cause: 'unknown', heal: { kind: 'none' } });
+    // No record of when support became needs_support: no heal either.
+    expect(compareCustomer({ ...held, supportSince: null }, { zendesk: { tickets: [solved] } }, opts)[0]).toMatchObject({ cause: 'unknown', heal: { kind: 'none' } });
+    // A job still in flight: nothing to compare yet.
+    expect(compareCustomer({ ...held, ticketInFlight: true }, { zendesk: { tickets: [solved] } }, opts)).toEqual([]);
   });
 
   it('helpdesk: a ticket Zendesk no longer has counts as closed; no ticket because the job died → failed job, no automatic heal', () => {

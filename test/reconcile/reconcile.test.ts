@@ -3,6 +3,7 @@ import { stripeSubscription } from '../stripe-api/objects.js';
 import { ensureBootstrapKey } from '../../src/runtime.js';
 import { adminHeaders, API_KEY, startTestApp, stripeRequest, systemIds, type TestApp } from '../support/app.js';
 import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { signZendeskWebhook, zendeskStatusChanged } from '../emulators/index.js';
 import { stripeEvent } from '../support/stripe-fixtures.js';
 import { settled } from '../support/wait.js';
 import {
@@ -26,6 +27,8 @@ import {
  * changes nothing. Runs go through the admin API (POST /api/drift/run|fix), as `handoff reconcile` does
  * when a server owns the database.
  */
+const ZENDESK_WEBHOOK_SECRET = 'zendesk-signing-secret-0123456789';
+
 describe.each(DB_KINDS)('reconcile on %s', (kind) => {
   let t: TestDb;
   let p: Providers;
@@ -34,7 +37,7 @@ describe.each(DB_KINDS)('reconcile on %s', (kind) => {
   beforeAll(async () => {
     t = await createTestDb(kind);
     p = await startProviders();
-    rt = await startTestApp(t, { worker: true, env: providerEnv(p) });
+    rt = await startTestApp(t, { worker: true, env: providerEnv(p, { ZENDESK_WEBHOOK_SECRET }) });
   });
   afterAll(async () => {
     await rt?.close();
@@ -153,6 +156,41 @@ describe.each(DB_KINDS)('reconcile on %s', (kind) => {
     expect(await reconcileNotes(t.db, c.id)).toEqual(['reconcile: Zendesk has no open ticket (support needs_support → none)']);
     await settled(t.db);
     expect(p.hub.contacts.get(email)?.properties.handoff_support).toBe('none');
+    expect((await driftRun(rt)).driftCount).toBe(0);
+  });
+
+  it('a resolution held while the ticket\'s own job was still retrying is healed: detected as held, fixed to support none, once', async () => {
+    const { email } = await paidCustomer(rt, p, 'held');
+    const ticketId = await escalate(rt, p, email, 'esc-held-1');
+    const c0 = await customerRow(t.db, email);
+    expect(c0.support).toBe('needs_support');
+    // As if the ticket's create_ticket job were still waiting to retry (its answer was lost) when the agent solved it.
+    const { rows: jobRows } = await t.db.query<{ id: number }>(
+      `UPDATE jobs SET status = 'pending', run_at = now() + interval '1 hour', finished_at = NULL
+       WHERE customer_id = $1 AND connector = 'zendesk' AND kind = 'create_ticket' RETURNING id`,
+      [c0.id],
+    );
+    expect(jobRows).toHaveLength(1);
+    // The agent solves it; Zendesk's webhook carries the ticket's update time (had the ticket changed again since, the
+    // next reconcile would find it newer and heal it as a missed webhook).
+    const solvedAt = new Date();
+    Object.assign(p.zd.tickets.get(ticketId)!, { status: 'solved', updated_at: solvedAt.toISOString() });
+    const body = JSON.stringify(
+      zendeskStatusChanged({ id: ticketId, status: 'solved', subject: 'help', priority: null, requester_id: 1, external_id: null, tags: [], created_at: '', updated_at: '' }, 'open', { id: `zd-held-${ticketId}`, time: solvedAt }),
+    );
+    const res = await rt.app.request('/api/webhooks/zendesk', { method: 'POST', body, headers: signZendeskWebhook(body, ZENDESK_WEBHOOK_SECRET) });
+    expect(res.status).toBe(200);
+    const { rows: inbox } = await t.db.query<{ outcome: string; outcome_reason: string }>(`SELECT outcome, outcome_reason FROM inbox_events WHERE source = 'zendesk' ORDER BY id DESC LIMIT 1`);
+    expect(inbox[0]).toMatchObject({ outcome: 'ignored', outcome_reason: expect.stringContaining('1 being opened') });
+    // The job then finds the ticket it had created (the retry's answer) and finishes; nothing re-checks the resolution.
+    await t.db.query(`UPDATE jobs SET status = 'done', run_at = now(), finished_at = now() WHERE id = $1`, [jobRows[0]!.id]);
+    expect((await customerRow(t.db, email)).support).toBe('needs_support');
+
+    const found = await driftRun(rt);
+    expect(found.entries).toEqual([expect.objectContaining({ email, provider: 'zendesk', field: 'support', handoffValue: 'needs_support', providerValue: 'none', cause: 'held_resolution' })]);
+    const fixed = await driftRun(rt, true);
+    expect(fixed.entries[0]!.fix).toMatchObject({ fixed: true });
+    expect((await customerRow(t.db, email)).support).toBe('none');
     expect((await driftRun(rt)).driftCount).toBe(0);
   });
 

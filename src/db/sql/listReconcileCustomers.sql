@@ -1,7 +1,8 @@
 -- Reconcile: Handoff's side of a page of live customers, in id order ($1 = the last id of the previous
 -- page, '' first; $2 = page size; $3 = one customer id, or NULL for all). Per customer: linked Stripe
 -- customers, the newest Stripe event's time, the newest HubSpot upsert and Zendesk ticket job (and whether
--- one is queued or running now), and the linked tickets with the status Handoff last heard.
+-- one is queued or running now), the linked tickets with the status Handoff last heard, and when support last
+-- became needs_support (the newest timeline row that moved it there; NULL: none on record).
 SELECT c.id, c.email, c.lifecycle, c.support, c.updated_at,
        COALESCE((SELECT array_agg(i.value ORDER BY i.value) FROM identities i
                  WHERE i.customer_id = c.id AND i.kind = 'stripe_customer'), '{}') AS stripe_customers,
@@ -15,7 +16,8 @@ SELECT c.id, c.email, c.lifecycle, c.support, c.updated_at,
                  AND j.status IN ('pending', 'running')) AS ticket_in_flight,
        COALESCE((SELECT jsonb_agg(jsonb_build_object('id', i.value, 'status', s.status, 'status_at', s.status_at) ORDER BY i.value)
                  FROM identities i LEFT JOIN support_tickets s ON s.ticket_id = i.value
-                 WHERE i.customer_id = c.id AND i.kind = 'zendesk_ticket'), '[]'::jsonb) AS tickets
+                 WHERE i.customer_id = c.id AND i.kind = 'zendesk_ticket'), '[]'::jsonb) AS tickets,
+       (SELECT max(t.at) FROM timeline t WHERE t.customer_id = c.id AND t.detail -> 'support' ->> 'to' = 'needs_support') AS support_since
 FROM customers c
 LEFT JOIN LATERAL (
   SELECT j.id, j.status, j.finished_at, j.updated_at, j.result FROM jobs j
