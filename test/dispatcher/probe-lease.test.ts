@@ -57,9 +57,13 @@ describe.each(DB_KINDS)('a slow probe keeps its lease on %s', (kind) => {
     await probeNow(t.db, 'hubspot');
     await waitUntil(async () => (await connectorState(t.db, 'hubspot'))?.status === 'closed', 20_000, 'the probe to close the circuit');
 
-    const { rows } = await t.db.query<{ finished_at: Date }>(`SELECT min(finished_at) AS finished_at FROM jobs WHERE connector = 'hubspot' AND status = 'done'`);
-    const probeEnd = rows[0]!.finished_at.getTime();
-    const during = hubspot.requests.slice(callsBefore).filter((r) => r.at < probeEnd - 50);
+    // The circuit closes as the probe settles, just before its completion is written.
+    const probeEnd = await waitUntil(async () => {
+      const { rows } = await t.db.query<{ finished_at: Date | null }>(`SELECT min(finished_at) AS finished_at FROM jobs WHERE connector = 'hubspot' AND status = 'done'`);
+      return rows[0]?.finished_at?.getTime();
+    }, 10_000, 'the probe\'s completion');
+    // Each of the probe's calls arrived at least 800 ms before it ended; later jobs start only after it settled.
+    const during = hubspot.requests.slice(callsBefore).filter((r) => r.at < probeEnd - 700);
     // The probe's calls span more than one lease: the case under test really happened.
     expect(during.length).toBeGreaterThanOrEqual(2);
     expect(during.at(-1)!.at - during[0]!.at + 800).toBeGreaterThan(1500);
