@@ -24,6 +24,10 @@ import type { BenchContext, Figure, Section } from './report.js';
 /** The dispatcher settings of every run here (DISPATCH_CONCURRENCY / DISPATCH_BATCH_SIZE). */
 export const BENCH_CONCURRENCY = Number(process.env.BENCH_DISPATCH_CONCURRENCY ?? 64);
 export const BENCH_BATCH = Number(process.env.BENCH_DISPATCH_BATCH ?? 64);
+/** DISPATCH_PREFETCH for every run here; unset = each engine's default. */
+const PREFETCH_TEXT = process.env.BENCH_DISPATCH_PREFETCH
+  ? `prefetch ${process.env.BENCH_DISPATCH_PREFETCH}`
+  : `prefetch at its default: one batch on PostgreSQL, none on PGlite`;
 /** Emulator latency of the HTTP path. */
 export const LATENCY_MS = 10;
 /** Jobs are spread over this many customers (the dispatcher runs one job per customer and connector at a time). */
@@ -63,6 +67,8 @@ export function benchConfig(env: Record<string, string> = {}): AppConfig {
     LOG_LEVEL: 'silent',
     DISPATCH_CONCURRENCY: String(BENCH_CONCURRENCY),
     DISPATCH_BATCH_SIZE: String(BENCH_BATCH),
+    // Unset: the engine's default (dispatcher.ts); set to compare.
+    DISPATCH_PREFETCH: process.env.BENCH_DISPATCH_PREFETCH,
     ...env,
   });
 }
@@ -187,7 +193,7 @@ export async function runDispatch(ctx: BenchContext): Promise<Section> {
     title: 'Dispatch',
     method:
       `${n.toLocaleString('en-US')} queued jobs (one connector, ${CUSTOMERS.toLocaleString('en-US')} customers) drained by one in-process dispatcher ` +
-      `(concurrency ${BENCH_CONCURRENCY}, claim batch ${BENCH_BATCH}) through a no-op connector; the clock runs from start until every completion is written. ` +
+      `(concurrency ${BENCH_CONCURRENCY}, claim batch ${BENCH_BATCH}, ${PREFETCH_TEXT}) through a no-op connector; the clock runs from start until every completion is written. ` +
       `Peer: graphile-worker ${peer.version} on its own fresh database on the same PostgreSQL, ${peer.config}, jobs added with addJobs; clock from start until its runner has stopped with every job completed. ` +
       `HTTP path: ${nHttp.toLocaleString('en-US')} jobs through the real Slack connector to the Slack emulator on loopback, in its own process (a provider is another machine), every answer ${LATENCY_MS} ms late, pacing configured but not binding.`,
     figures,

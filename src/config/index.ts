@@ -109,6 +109,8 @@ const EnvSchema = z.object({
   DISPATCH_BATCH_SIZE: int(32, 1),
   DISPATCH_POLL_MS: int(1000, 10),
   DISPATCH_CLAIM_GAP_MS: int(20, 0),
+  /** Unset: DISPATCH_BATCH_SIZE on PostgreSQL, 0 on PGlite (dispatcher.ts says why). */
+  DISPATCH_PREFETCH: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(INT4_MAX).optional()),
   JOB_LEASE_MS: int(30_000, 1000),
   JOB_MAX_ATTEMPTS: int(12, 1),
   JOB_MAX_AGE_HOURS: z.coerce.number().positive().default(72),
@@ -211,6 +213,11 @@ export interface AppConfig {
     pollMs: number;
     /** After a claim that found fewer jobs than it asked for, the next claim waits until this long after it. */
     claimGapMs: number;
+    /**
+     * Jobs claimed ahead of a free slot, started the moment one frees (0 = a claim only fills free slots).
+     * Undefined: the dispatcher picks by engine (batchSize on PostgreSQL, 0 on PGlite).
+     */
+    prefetch: number | undefined;
     leaseMs: number;
     maxAttempts: number;
     maxAgeMs: number;
@@ -365,6 +372,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       batchSize: e.DISPATCH_BATCH_SIZE,
       pollMs: e.DISPATCH_POLL_MS,
       claimGapMs: e.DISPATCH_CLAIM_GAP_MS,
+      prefetch: e.DISPATCH_PREFETCH,
       leaseMs: e.JOB_LEASE_MS,
       maxAttempts: e.JOB_MAX_ATTEMPTS,
       maxAgeMs: Math.round(e.JOB_MAX_AGE_HOURS * 3_600_000),

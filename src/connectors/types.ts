@@ -45,6 +45,12 @@ export type ConnectorResult =
 export interface Connector {
   readonly name: ConnectorName;
   /**
+   * Its jobs make a varying number of requests, each added to `meter.calls` (HubSpot: one to four). Such a
+   * connector's window is charged one call per claimed job until the job has finished, so the dispatcher never
+   * claims its jobs ahead of a free slot (DISPATCH_PREFETCH): that keeps the under-charge bounded by the concurrency.
+   */
+  readonly metered?: boolean;
+  /**
    * `customer` is null only for jobs that belong to no customer (alert messages, queued with
    * customer_id NULL by src/monitor/alerts): only Slack `notify` and email `send` with `payload.to` get those.
    * `meter`: a connector that sends more than one request per job adds each to `meter.calls` (meter.ts).

@@ -99,6 +99,8 @@ export class Dispatcher {
   readonly workerId: string;
   private running = false;
   private inFlight = 0;
+  /** Claimed jobs waiting for a slot (config.prefetch): started in claim order as slots free. */
+  private ready: Array<[ClaimedRow, CustomerSnapshot | undefined]> = [];
   private finishes: Finish[] = [];
   private flushTimer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
@@ -120,7 +122,8 @@ export class Dispatcher {
 
   constructor(private readonly o: DispatcherOptions) {
     this.workerId = `dispatcher-${o.ids.uuid()}`;
-    this.gate = new ConnectorGate({ db: o.db, configured: o.connectors.keys(), rateLimits: o.rateLimits, circuit: o.circuit, fingerprints: o.fingerprints, logger: o.logger });
+    const metered = new Set([...o.connectors.values()].filter((c) => c.metered).map((c) => c.name));
+    this.gate = new ConnectorGate({ db: o.db, configured: o.connectors.keys(), metered, rateLimits: o.rateLimits, circuit: o.circuit, fingerprints: o.fingerprints, logger: o.logger });
     // Every provider call in flight listens on hardStop: up to `concurrency` at once is expected, not a leak.
     setMaxListeners(o.config.concurrency + 10, this.hardStop.signal);
   }
@@ -146,6 +149,8 @@ export class Dispatcher {
     this.wake();
     this.stopPause?.();
     await this.loopDone;
+    // Jobs claimed ahead and not started go back to the queue now, not after their lease.
+    await Promise.all(this.ready.splice(0).map((entry) => this.release(entry[0])));
     // In-flight jobs get `stopGraceMs` to finish; then their provider calls are aborted (recorded as a
     // retryable timeout), so a stop always completes before a supervisor's kill and loses no result.
     const grace = setTimeout(() => this.hardStop.abort(), this.o.stopGraceMs ?? 20_000);
@@ -178,8 +183,8 @@ export class Dispatcher {
   private async beatOnce(): Promise<void> {
     try {
       await this.o.db.query(sql.heartbeat, [this.workerId, 'dispatcher']);
-      // Jobs still running, or finished but not yet recorded, keep their leases.
-      if (this.inFlight > 0 || this.finishes.length > 0) await this.o.db.query(sql.extendLeases, [this.workerId, this.o.config.leaseMs]);
+      // Jobs still running, claimed ahead, or finished but not yet recorded keep their leases.
+      if (this.inFlight > 0 || this.ready.length > 0 || this.finishes.length > 0) await this.o.db.query(sql.extendLeases, [this.workerId, this.o.config.leaseMs]);
     } catch (err) {
       this.o.logger.warn({ err: describeError(err) }, 'heartbeat failed');
     }
@@ -203,12 +208,19 @@ export class Dispatcher {
     const lowWater = Math.max(1, Math.floor(Math.min(batchSize, concurrency) / 4));
     let lastClaimAt = Number.NEGATIVE_INFINITY;
     let drained = false;
+    // Prefetch: jobs claimed ahead start the moment a slot frees, with no claim round trip in between, and claims
+    // overlap running jobs. Measured (bench dispatch, 64 slots, batch 64, four A/B runs): on PostgreSQL a prefetch of
+    // one batch drains no-op jobs 11-36 % faster and Slack jobs answered in 10 ms 10-27 % faster; on PGlite, whose
+    // claims run on the dispatcher's own thread, the Slack drain was 6-13 % SLOWER, so its default is 0. Jobs claimed
+    // ahead are leased and ordered like running ones; they start on their claim's customer snapshot, at most one job's
+    // run later than without prefetch.
+    const capacity = concurrency + (this.o.config.prefetch ?? (this.o.db.kind === 'postgres' ? batchSize : 0));
     while (this.running) {
-      const free = concurrency - this.inFlight;
-      if (free > 0 && (drained || (free < lowWater && this.inFlight > 0))) {
+      const free = capacity - this.inFlight - this.ready.length;
+      if (free > 0 && (drained || (free < lowWater && this.inFlight + this.ready.length > 0))) {
         const rest = lastClaimAt + gapMs - performance.now();
         if (rest > 0) {
-          await this.pause(rest, drained ? undefined : () => concurrency - this.inFlight >= lowWater);
+          await this.pause(rest, drained ? undefined : () => capacity - this.inFlight - this.ready.length >= lowWater);
           continue; // slots may have freed meanwhile
         }
       }
@@ -219,20 +231,43 @@ export class Dispatcher {
         claimed = await this.claim(limit);
         drained = claimed.length < limit;
       }
-      for (const [row, snapshot] of claimed) {
-        this.inFlight++;
-        void this.runOne(row, snapshot).finally(() => {
-          this.inFlight--;
-          if (this.inFlight === 0) this.idleWaiters.splice(0).forEach((r) => r());
-          if (this.pauseEndsWhen?.()) this.stopPause?.();
-          this.wake();
-        });
-      }
+      this.ready.push(...claimed);
+      this.startReady();
       // A full batch with slots still free: more is probably due, claim again now. Otherwise wait for a
       // NOTIFY hint, a finishing job (frees a slot), a paced connector's next room or probe, or the poll interval.
-      if (limit > 0 && claimed.length === limit && this.inFlight < concurrency) continue;
+      if (limit > 0 && claimed.length === limit && this.inFlight + this.ready.length < capacity) continue;
       await this.waitForWake(this.gate.sleepMs(pollMs));
     }
+  }
+
+  /**
+   * Starts claimed jobs, in claim order, while slots are free. A job claimed ahead (config.prefetch) whose connector
+   * stopped delivering since its claim (circuit open, paused, disabled) is given back instead of sent to a provider
+   * known to be failing; a probe always runs.
+   */
+  private startReady(): void {
+    const { concurrency } = this.o.config;
+    while (this.inFlight < concurrency && this.ready.length > 0) {
+      const [row, snapshot] = this.ready.shift()!;
+      this.inFlight++;
+      const run = this.gate.mayStart(row.connector, row.id) ? this.runOne(row, snapshot) : this.release(row);
+      void run.finally(() => {
+        this.inFlight--;
+        this.startReady();
+        if (this.inFlight === 0) this.idleWaiters.splice(0).forEach((r) => r());
+        if (this.pauseEndsWhen?.()) this.stopPause?.();
+        this.wake();
+      });
+    }
+  }
+
+  /**
+   * Gives a claimed job back without running it: pending again at once, its attempt uncounted, its pacing charge and
+   * (if it was one) its connector's probe released. Never throws.
+   */
+  private async release(row: ClaimedRow): Promise<void> {
+    await this.gate.settle(row.connector, row.id, undefined, undefined, 0, true);
+    this.record({ id: row.id, customerId: row.customer_id, status: 'pending', result: null, error: null, delay_ms: 0, attempts: row.attempts, uncount: true });
   }
 
   /**
@@ -244,7 +279,7 @@ export class Dispatcher {
     const { leaseMs } = this.o.config;
     try {
       await this.gate.prepare(); // first claim only: the connectors' state rows
-      const all = await this.o.db.query<ClaimedRow & GateColumns & SnapshotColumns>(sql.claimJobs, [this.workerId, leaseMs, limit, this.gate.claimParam()]).catch((err: unknown) => {
+      const all = await this.o.db.query<ClaimedRow & GateColumns & SnapshotColumns>(sql.claimJobs, [this.workerId, leaseMs, limit, this.gate.claimParam(Math.max(0, this.o.config.concurrency - this.inFlight - this.ready.length))]).catch((err: unknown) => {
         this.gate.claimFailed();
         throw err;
       });

@@ -14,6 +14,8 @@ export interface GateOptions {
   configured: Iterable<ConnectorName>;
   /** Per connector; absent = not paced. */
   rateLimits?: Partial<Record<ConnectorName, RateLimit>>;
+  /** Connectors whose jobs make several requests each (Connector.metered): never claimed ahead of a free slot. */
+  metered?: ReadonlySet<ConnectorName>;
   circuit?: CircuitConfig;
   /** connectorFingerprints(config): lets a restart with another configuration clear a halt. */
   fingerprints?: ReadonlyMap<ConnectorName, string>;
@@ -69,8 +71,10 @@ export class ConnectorGate {
   /**
    * claimJobs' $4, carrying the window moves of this dispatcher's paced jobs (rate-limit.ts). One claim
    * at a time: `afterClaim` commits the moves, `claimFailed` forgets them (the database is unchanged).
+   * `slotsFree`: the free slots, the most a metered connector may claim (the claim's own limit may include
+   * jobs claimed ahead).
    */
-  claimParam(): string {
+  claimParam(slotsFree: number): string {
     const updates = this.ledger.prepare((c) => {
       const limit = this.o.rateLimits?.[c];
       return limit ? slotMs(limit) : undefined;
@@ -86,6 +90,7 @@ export class ConnectorGate {
         calls: limit?.tokens ?? null,
         window_ms: limit?.intervalMs ?? null,
         fingerprint: this.o.fingerprints?.get(connector) ?? null,
+        cap: this.o.metered?.has(connector) ? slotsFree : null,
         charged: u?.charged ?? 0,
         settled: u?.settled ?? [],
         done: u?.done ?? [],
@@ -131,6 +136,16 @@ export class ConnectorGate {
     }
     this.waitMs = wait;
     return jobs;
+  }
+
+  /**
+   * Whether a job claimed a moment ago may still start: it is its connector's probe, or the connector was delivering
+   * (closed circuit) when last seen. False = give it back: the circuit opened, or the connector paused, since the claim.
+   */
+  mayStart(connector: ConnectorName, jobId: number): boolean {
+    if (this.probes.has(jobId)) return true;
+    const k = this.circuit.known.get(connector);
+    return k === undefined || k.status === 'closed';
   }
 
   /**

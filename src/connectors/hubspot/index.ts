@@ -230,6 +230,7 @@ export function createHubspotConnector(cfg: HubspotConfig, http: { timeoutMs: nu
 
   return {
     name: 'hubspot',
+    metered: true,
     async run(job: JobToRun, customer: CustomerSnapshot, signal: AbortSignal, meter: CallMeter = { calls: 0 }): Promise<ConnectorResult> {
       const scope: RunScope = { signal, meter };
       if (job.kind === 'update_note') {

@@ -23,20 +23,22 @@
 -- there and a call is never granted twice; jobs are taken with SKIP LOCKED as before.
 --
 -- $1 worker id, $2 lease ms, $3 batch size,
--- $4 [{connector, gated, calls, window_ms, fingerprint, charged, settled, done}] for every connector
+-- $4 [{connector, gated, calls, window_ms, fingerprint, cap, charged, settled, done}] for every connector
 --    name. gated = configured here (jobs of a connector this worker lacks are left for a worker
 --    that has it); calls/window_ms null = not paced. This worker's earlier jobs:
 --    settled = [{t, n}] counts to take out of the slots they sat in; charged = those still running,
 --    counted again in the current slot; done = [{t, n}] the calls finished ones made, by finishing slot.
+--    cap = the most of this connector's jobs to claim (null = $3): a connector charged per request is claimed
+--    for free slots only, never ahead of them.
 -- Returns the claimed jobs (id not null; probe = this job is its connector's probe), then one row per live
 -- customer they name (snap_asked = the job's customer_id, snap_* = that customer's current state, after merges;
 -- no row = the record is gone), then one row per
 -- gated connector (id null) with its state, slot_at (the slot this claim counted in), now_ms (the
 -- database clock) and wait_ms: how long until it may run a job again (null = now, or unknown: poll).
 WITH RECURSIVE cfg AS (
-  SELECT c.connector, c.gated, c.calls, c.fingerprint, COALESCE(c.charged, 0) AS charged, COALESCE(c.settled, '[]') AS settled,
+  SELECT c.connector, c.gated, c.calls, c.fingerprint, LEAST(COALESCE(c.cap, $3), $3) AS cap, COALESCE(c.charged, 0) AS charged, COALESCE(c.settled, '[]') AS settled,
          COALESCE(c.done, '[]') AS done, ceil(c.window_ms / 50.0)::float8 AS slot_ms, extract(epoch FROM now())::float8 * 1000 AS now_ms
-  FROM jsonb_to_recordset($4::jsonb) AS c(connector text, gated boolean, calls integer, window_ms integer, fingerprint text, charged integer,
+  FROM jsonb_to_recordset($4::jsonb) AS c(connector text, gated boolean, calls integer, window_ms integer, fingerprint text, cap integer, charged integer,
                                           settled jsonb, done jsonb)
 ),
 exhausted AS (
@@ -57,7 +59,7 @@ gate AS (
          s.connector IS NOT NULL AS present, s.status, s.consecutive_failures, s.next_probe_at, s.probe_until,
          w.live_at, w.live_n, w.oldest, w.live_used + c.charged AS used, m.mode,
          (CASE m.mode
-           WHEN 'flow' THEN CASE WHEN c.calls IS NULL THEN $3 ELSE LEAST(GREATEST(c.calls - w.live_used - c.charged, 0), $3) END
+           WHEN 'flow' THEN CASE WHEN c.calls IS NULL THEN c.cap ELSE LEAST(GREATEST(c.calls - w.live_used - c.charged, 0), c.cap) END
            WHEN 'probe' THEN CASE WHEN c.calls IS NULL OR w.live_used + c.charged < c.calls THEN 1 ELSE 0 END
            ELSE 0
          END)::integer AS avail
