@@ -10,12 +10,17 @@ import type { Database } from './types.js';
  * Every `intervalMs` one pass reads the cumulative statistics and VACUUMs / ANALYZEs the tables past
  * autovacuum's default thresholds (sql/tablesDueForMaintenance.sql). A pass holds PGlite's one connection:
  * requests wait behind it (milliseconds for a few thousand changed rows; an ANALYZE samples at most 30,000 rows
- * per table). PostgreSQL has its own autovacuum; nothing here runs there.
+ * per table). Measured after 24,000 events recorded at 330/s (the first pass since start): 916 ms in all, its longest
+ * X
+ * waited up to 1.7 s while the queue drained. At a small SaaS's rate a pass has a few rows to look at. PostgreSQL has
+ * its own autovacuum; nothing here runs there.
  */
 export interface MaintenancePass {
   vacuumed: string[];
   analyzed: string[];
   ms: number;
+  /** The longest single statement (ms): how long requests waited behind the pass at most. */
+  longestMs: number;
 }
 
 /** One pass: flush this session's statistics, then VACUUM and/or ANALYZE each table that is due. */
@@ -24,17 +29,31 @@ export async function maintenancePass(db: Database): Promise<MaintenancePass> {
   // Counters reach the shared statistics when a session reports them; force this one's out first.
   await db.query('SELECT pg_stat_force_next_flush()');
   const { rows } = await db.query<{ name: string; vacuum: boolean; analyze: boolean }>(sql.tablesDueForMaintenance);
-  const out: MaintenancePass = { vacuumed: [], analyzed: [], ms: 0 };
+  const out: MaintenancePass = { vacuumed: [], analyzed: [], ms: 0, longestMs: 0 };
+  const run = async (statement: string) => {
+    const s = performance.now();
+    await db.exec(statement);
+    out.longestMs = Math.max(out.longestMs, performance.now() - s);
+  };
   for (const t of rows) {
     const table = `"${t.name.replaceAll('"', '""')}"`;
-    // VACUUM cannot run inside a transaction: each runs on its own, between the callers' transactions.
-    await db.exec(`${t.vacuum ? (t.analyze ? 'VACUUM (ANALYZE)' : 'VACUUM') : 'ANALYZE'} ${table}`);
-    if (t.vacuum) out.vacuumed.push(t.name);
-    if (t.analyze) out.analyzed.push(t.name);
+    // VACUUM cannot run inside a transaction: each runs on its own, between the callers' transactions. VACUUM and
+    // ANALYZE are separate statements so that requests queued meanwhile run between them.
+    if (t.vacuum) {
+      await run(`VACUUM ${table}`);
+      out.vacuumed.push(t.name);
+    }
+    if (t.analyze) {
+      await run(`ANALYZE ${table}`);
+      out.analyzed.push(t.name);
+    }
   }
   out.ms = performance.now() - t0;
   return out;
 }
+
+/** A statement this long (ms) held every request behind it long enough to show in latency: logged at info. */
+const LOUD_MS = 100;
 
 /**
  * Runs maintenancePass every `intervalMs` on a PGlite database (a no-op for PostgreSQL or intervalMs 0). A pass
@@ -48,7 +67,10 @@ export function startMaintenance(db: Database, opts: { intervalMs: number; logge
     running = maintenancePass(db)
       .then(
         (p) => {
-          if (p.vacuumed.length || p.analyzed.length) opts.logger.debug({ vacuumed: p.vacuumed, analyzed: p.analyzed, ms: Math.round(p.ms) }, 'database maintenance');
+          if (!p.vacuumed.length && !p.analyzed.length) return;
+          // A pass that held requests for a noticeable time says so at info: it explains a latency spike.
+          const log = p.longestMs >= LOUD_MS ? opts.logger.info.bind(opts.logger) : opts.logger.debug.bind(opts.logger);
+          log({ vacuumed: p.vacuumed, analyzed: p.analyzed, ms: Math.round(p.ms), longestMs: Math.round(p.longestMs) }, 'database maintenance');
         },
         (err: unknown) => opts.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'database maintenance failed; retrying next interval'),
       )

@@ -45,6 +45,16 @@ describe('PGlite maintenance (the stand-in for autovacuum)', () => {
     expect(await maintenancePass(t.db)).toMatchObject({ vacuumed: [], analyzed: [] });
   });
 
+  it('keeps no statistics on body columns (migration 0018): ANALYZE samples the keys, not the payloads', async () => {
+    await t.db.exec('ANALYZE jobs; ANALYZE timeline; ANALYZE inbox_events');
+    const { rows } = await t.db.query<{ col: string }>(
+      `SELECT tablename || '.' || attname AS col FROM pg_stats WHERE schemaname = 'public' AND tablename IN ('jobs', 'timeline', 'inbox_events')`,
+    );
+    const cols = rows.map((r) => r.col);
+    expect(cols).toEqual(expect.arrayContaining(['jobs.status', 'jobs.connector', 'timeline.customer_id', 'inbox_events.type']));
+    for (const body of ['jobs.payload', 'jobs.result', 'jobs.last_error', 'timeline.detail', 'inbox_events.payload']) expect(cols).not.toContain(body);
+  });
+
   it('vacuums a table whose dead rows pass the threshold, reclaiming them', async () => {
     // Every job of the 300 signups moves pending -> done: 300 dead row versions.
     await t.db.query(`UPDATE jobs SET status = 'done', finished_at = now() WHERE status = 'pending'`);
