@@ -12,8 +12,8 @@ import type { Database } from './types.js';
  * requests wait behind it (milliseconds for a few thousand changed rows; an ANALYZE samples at most 30,000 rows
  * per table). Measured after ~24,000 events recorded, the first pass since start, with requests arriving at 330/s:
  * 916 ms in all, its longest statement (ANALYZE jobs) 356 ms, requests waiting up to 1.7 s while the queue drained;
- * with migration 0018 (no statistics on body columns) 724 ms, longest 236 ms, requests up to 1.4 s. At a small SaaS's rate a pass has a few rows to look at. PostgreSQL has
- * its own autovacuum; nothing here runs there.
+ * with migration 0018 (no statistics on body columns) 724 ms, longest 236 ms, requests up to 1.4 s. At a small
+ * SaaS's rate a pass has a few rows to look at. PostgreSQL has its own autovacuum; nothing here runs there.
  */
 export interface MaintenancePass {
   vacuumed: string[];
