@@ -23,7 +23,7 @@ export async function serveCommand(roles: { web: boolean; worker: boolean }, opt
   if (config.database.kind === 'pglite') {
     compilePgliteOptimized(); // a server runs for days: less memory and CPU for ~1 s more start-up
     if (config.env === 'production') {
-      logger.warn('embedded PGlite in production: one process only, and no replication or point-in-time recovery; set DATABASE_URL for PostgreSQL');
+      logger.warn('embedded PGlite in production: one process only, no replication or point-in-time recovery, and commits are never flushed to disk (a power loss can lose the last seconds); set DATABASE_URL for PostgreSQL');
     }
   }
   const rt = await startRuntime(config, { ...roles, logger }).catch(async (err) => {

@@ -153,7 +153,7 @@ function remaining(r: ReportInput): string[] {
     out.push(
       c.database.kind === 'postgres'
         ? 'Confirm PostgreSQL backups run and that a restore has been tried once.'
-        : 'Embedded PGlite has no replication: back up HANDOFF_DATA_DIR, or move to PostgreSQL (DATABASE_URL) before the business depends on it.',
+        : 'Embedded PGlite has no replication and never flushes commits to disk (a power loss can lose the last seconds): back up HANDOFF_DATA_DIR, or move to PostgreSQL (DATABASE_URL) before the business depends on it.',
     );
   }
   out.push('Scrape /metrics with Prometheus (set METRICS_TOKEN) and read README, "Operating Handoff", for the first-hour triage.');
