@@ -381,7 +381,7 @@ async function runEngine(ctx: BenchContext, kind: 'pglite' | 'postgres', plan: P
         ctx.print(fd);
         figures.push(fd);
         notes.push(
-          `${label}: the disk probe (the floor under any durable commit at ${paced.rate}/s${await sameDevice(d)}): p50 ${disk.p50Ms.toFixed(2)} ms, p99 ${disk.p99Ms.toFixed(2)} ms, ${disk.stalls} of ${disk.count} flushes took ≥ 50 ms, the longest ${disk.maxMs.toFixed(0)} ms. A stall holds every commit due while it lasts; the three paced runs (Handoff, the bare loop, this probe) run one after another, so a stall may fall in one and miss the others.`,
+          `${label}: the disk probe (the floor under any durable commit at ${paced.rate}/s${await sameDevice(d)}${kind === 'pglite' ? '; PGlite itself never flushes, see README "Durable where it matters"' : ''}): p50 ${disk.p50Ms.toFixed(2)} ms, p99 ${disk.p99Ms.toFixed(2)} ms, ${disk.stalls} of ${disk.count} flushes took ≥ 50 ms, the longest ${disk.maxMs.toFixed(0)} ms. A stall holds every commit due while it lasts; the three paced runs (Handoff, the bare loop, this probe) run one after another, so a stall may fall in one and miss the others.`,
         );
       }
     }
