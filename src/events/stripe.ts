@@ -60,6 +60,11 @@ export function fromStripe(event: unknown): DomainEvent {
   if (m.ignoredReason !== undefined) out.ignoredReason = m.ignoredReason;
   if (m.name !== undefined) out.name = m.name;
   if (m.subscription) out.subscription = m.subscription;
+  const payment = INVOICE_PAYMENT.get(type);
+  const invoiceId = payment && str(data.object.id);
+  if (payment && invoiceId) {
+    out.invoice = { id: invoiceId, customer: idOf(data.object.customer) ?? null, payment, amountDue: num(data.object.amount_due) ?? null, currency: str(data.object.currency) ?? null };
+  }
   if (m.kind !== null && m.keys && m.keys.length > 0) out.watermark = { keys: m.keys, created };
   return out;
 }
@@ -204,6 +209,15 @@ const RULES = new Map<string, (o: Obj, type: string) => Mapped>([
   ['invoice.payment_succeeded', invoicePaid],
   ['invoice.payment_failed', invoiceFailed],
   ['charge.refunded', chargeRefunded],
+]);
+
+/** What an invoice event says of the invoice's payment (DomainEvent.invoice), whether or not a rule maps the type. */
+const INVOICE_PAYMENT = new Map<string, 'failed' | 'paid' | 'closed'>([
+  ['invoice.payment_failed', 'failed'],
+  ['invoice.paid', 'paid'],
+  ['invoice.payment_succeeded', 'paid'],
+  ['invoice.voided', 'closed'],
+  ['invoice.marked_uncollectible', 'closed'],
 ]);
 
 // ---- readers (total: never throw, return undefined for anything unexpected) -----------------------

@@ -49,6 +49,12 @@ export interface DomainEvent {
    * customer another one still pays for.
    */
   subscription?: { id: string; status: string };
+  /**
+   * Stripe invoice events: the invoice and what this event says of its payment — `failed` (invoice.payment_failed),
+   * `paid` (invoice.paid, invoice.payment_succeeded: whatever the amount) or `closed` (voided, marked uncollectible).
+   * Kept per invoice (the `invoices` table, migration 0019) for the payment_not_recovered alert.
+   */
+  invoice?: { id: string; customer: string | null; payment: 'failed' | 'paid' | 'closed'; amountDue: number | null; currency: string | null };
   /** Small, display-safe facts for effects and the timeline (amounts, plan, subscription id, retry date). */
   facts: Record<string, string | number | boolean | null>;
 }

@@ -141,6 +141,11 @@ export async function recordIn(tx: Tx, event: DomainEvent, payload: unknown, dep
       event.subscription?.id ?? null,
       event.subscription?.status ?? null,
       Math.floor(event.occurredAt.getTime() / 1000),
+      event.invoice?.id ?? null,
+      event.invoice?.customer ?? null,
+      event.invoice?.payment ?? null,
+      event.invoice?.amountDue == null ? null : JSON.stringify(event.invoice.amountDue),
+      event.invoice?.currency ?? null,
     ], { final: scope.final });
     const jobsQueued = rows[0]?.queued ?? 0;
     if (jobsQueued > 0) tx.notifyAfterCommit(JOBS_CHANNEL);
