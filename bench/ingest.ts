@@ -82,6 +82,8 @@ interface EventRows {
   jobs: Array<{ connector: string; kind: string; idempotency_key: string; payload: unknown; status: string; max_attempts: number; result: unknown }>;
   /** The Stripe subscription status the event reported (migration 0016), if any. */
   subscription: { id: string; status: string; created: number } | null;
+  /** The Stripe invoice the event reported (migration 0019), if any. */
+  invoice: { id: string; customer: string | null; payment: string; amountDue: number | null; currency: string | null; created: number } | null;
 }
 
 /** Reads back every event Handoff recorded, with the rows it wrote, in arrival order. */
@@ -118,6 +120,7 @@ async function captureRows(b: BenchDb): Promise<EventRows[]> {
         timeline: r.timeline,
         jobs: r.jobs,
         subscription: r.customer && ev.subscription ? { ...ev.subscription, created: Math.floor(ev.occurredAt.getTime() / 1000) } : null,
+        invoice: ev.invoice ? { ...ev.invoice, created: Math.floor(ev.occurredAt.getTime() / 1000) } : null,
       };
     });
   } finally {
@@ -134,6 +137,9 @@ const RAW = {
                ON CONFLICT (object_key) DO UPDATE SET created = EXCLUDED.created, event_id = EXCLUDED.event_id`,
   subscription: `INSERT INTO subscriptions (id, customer_id, status, created) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, created = EXCLUDED.created`,
+  invoice: `INSERT INTO invoices (id, stripe_customer, failed_inbox_id, failed_at, failed_created, amount_due, currency, paid_created, settled_at)
+            VALUES ($1, $2, $3, CASE WHEN $3::bigint IS NOT NULL THEN now() END, $4, $5, $6, $7, CASE WHEN $3::bigint IS NULL THEN now() END)
+            ON CONFLICT (id) DO UPDATE SET paid_created = EXCLUDED.paid_created, settled_at = EXCLUDED.settled_at`,
   inbox: `INSERT INTO inbox_events (source, event_id, type, occurred_at, payload, outcome, outcome_reason, customer_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
   timeline: `INSERT INTO timeline (customer_id, inbox_id, kind, from_state, to_state, rule, detail)
              SELECT $1, $2, t.kind, t.from_state, t.to_state, t.rule, t.detail FROM jsonb_to_recordset($3::jsonb) AS t(kind text, from_state text, to_state text, rule text, detail jsonb)`,
@@ -155,6 +161,11 @@ async function writeRaw(q: RawQuery, e: EventRows): Promise<void> {
   const i = e.inbox;
   const { rows } = await q(RAW.inbox, [i.source, i.event_id, i.type, i.occurred_at, JSON.stringify(i.payload), i.outcome, i.outcome_reason, c ? i.customer_id : null]);
   const inboxId = rows[0]!.id;
+  const v = e.invoice;
+  if (v) {
+    const failed = v.payment === 'failed';
+    await q(RAW.invoice, [v.id, v.customer, failed ? inboxId : null, failed ? v.created : null, failed && v.amountDue != null ? JSON.stringify(v.amountDue) : null, failed ? v.currency : null, v.payment === 'paid' ? v.created : null]);
+  }
   if (c && e.timeline.length) await q(RAW.timeline, [c.id, inboxId, JSON.stringify(e.timeline)]);
   if (c && e.jobs.length) await q(RAW.jobs, [c.id, inboxId, JSON.stringify(e.jobs)]);
 }
