@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock, systemIds } from '../../src/clock.js';
-import { maintenancePass, startMaintenance } from '../../src/db/maintenance.js';
+import { ANALYZE_STATISTICS_TARGET, maintenancePass, startMaintenance } from '../../src/db/maintenance.js';
 import { fromApp } from '../../src/events/index.js';
 import { record } from '../../src/pipeline/index.js';
 import { captureLogger } from '../support/app.js';
@@ -45,6 +45,18 @@ describe('PGlite maintenance (the stand-in for autovacuum)', () => {
     expect(await maintenancePass(t.db)).toMatchObject({ vacuumed: [], analyzed: [] });
   });
 
+  it('analyses at ANALYZE_STATISTICS_TARGET (a tenth of the default: ANALYZE holds the one connection), and only for its own statement', async () => {
+    await signups(300, 'target');
+    const pass = await maintenancePass(t.db);
+    expect(pass.analyzed).toContain('customers');
+    // 600 distinct emails by now: the histogram has target + 1 bounds (101 at the default target).
+    const { rows } = await t.db.query<{ bounds: number }>(
+      `SELECT array_length(histogram_bounds::text::text[], 1) AS bounds FROM pg_stats WHERE schemaname = 'public' AND tablename = 'customers' AND attname = 'email'`,
+    );
+    expect(rows[0]!.bounds).toBe(ANALYZE_STATISTICS_TARGET + 1);
+    expect((await t.db.query<{ v: string }>("SELECT current_setting('default_statistics_target') AS v")).rows[0]!.v).toBe('100');
+  });
+
   it('keeps no statistics on body columns (migration 0018): ANALYZE samples the keys, not the payloads', async () => {
     await t.db.exec('ANALYZE jobs; ANALYZE timeline; ANALYZE inbox_events');
     const { rows } = await t.db.query<{ col: string }>(
@@ -75,6 +87,6 @@ describe('PGlite maintenance (the stand-in for autovacuum)', () => {
     } finally {
       await m.stop();
     }
-    expect((await stats('inbox_events')).reltuples).toBe(500);
+    expect((await stats('inbox_events')).reltuples).toBe(800); // 300 + 300 + 200 signups
   });
 });
