@@ -9,8 +9,8 @@ import type { Database } from './types.js';
  * PostgreSQL stops accepting writes ~2 billion transactions after the last freeze.
  * Every `intervalMs` one pass reads the cumulative statistics and VACUUMs / ANALYZEs the tables past
  * autovacuum's default thresholds (sql/tablesDueForMaintenance.sql). A pass holds PGlite's one connection:
- * requests wait behind it (milliseconds for a few thousand changed rows; an ANALYZE samples at most 30,000 rows
- * per table). Measured after ~24,000 events recorded, the first pass since start, with requests arriving at 330/s:
+ * requests wait behind it (milliseconds for a few thousand changed rows; an ANALYZE samples at most 3,000 rows
+ * per table, ANALYZE_STATISTICS_TARGET). Measured after ~24,000 events recorded, the first pass since start, with requests arriving at 330/s:
  * 916 ms in all, its longest statement (ANALYZE jobs) 356 ms, requests waiting up to 1.7 s while the queue drained;
  * with migration 0018 (no statistics on body columns) 724 ms, longest 236 ms, requests up to 1.4 s; ANALYZE now
  * samples at ANALYZE_STATISTICS_TARGET, a tenth of the default (ANALYZE jobs ~10x faster). At a small

@@ -46,16 +46,16 @@ WITH inboxed AS (
   -- the alert dates, the latest says what is owed, a settlement is never undone.
   INSERT INTO invoices AS i (id, stripe_customer, failed_inbox_id, failed_at, failed_created, amount_due, currency, paid_created, settled_at)
   SELECT $25::text, $26::text,
-         CASE WHEN $27::text = 'failed' THEN inboxed.id END,
-         CASE WHEN $27::text = 'failed' THEN inboxed.received_at END,
-         CASE WHEN $27::text = 'failed' THEN $24::bigint END,
-         CASE WHEN $27::text = 'failed' THEN $28::jsonb END,
-         CASE WHEN $27::text = 'failed' THEN $29::text END,
+         CASE WHEN k.failed THEN inboxed.id END,
+         CASE WHEN k.failed THEN inboxed.received_at END,
+         CASE WHEN k.failed THEN $24::bigint END,
+         CASE WHEN k.failed THEN $28::jsonb END,
+         CASE WHEN k.failed THEN $29::text END,
          CASE WHEN $27::text = 'paid' THEN $24::bigint END,
-         CASE WHEN $27::text <> 'failed'
+         CASE WHEN NOT k.failed
                 OR EXISTS (SELECT 1 FROM invoices p WHERE p.stripe_customer = $26::text AND p.paid_created >= $24::bigint)
               THEN inboxed.received_at END
-  FROM inboxed
+  FROM inboxed, (SELECT $27::text = 'failed' AS failed) AS k
   WHERE $25::text IS NOT NULL
   ON CONFLICT (id) DO UPDATE SET
     stripe_customer = COALESCE(i.stripe_customer, EXCLUDED.stripe_customer),
