@@ -57,7 +57,11 @@ describe.each(DB_KINDS)('per-connector rate limits on %s', (kind) => {
 
   it('two dispatchers on one database share the window: together they stay under the limit', async () => {
     await queueJobs(t.db, 'slack', 200);
-    const env = { SLACK_WEBHOOK_URL: slack.url, SLACK_RATE_LIMIT: '50/1s' };
+    // Each dispatcher alone can run at most 10 calls per 300 ms (~33/s, under the limit), together ~66/s (over it):
+    // the window is what holds them to 50, and neither can take every job before the other claims (one that claims
+    // ahead or has 64 slots could: which one wins each window's race is up to the timers).
+    slack.faults.failFor(600_000, { kind: 'delay', ms: 300 });
+    const env = { SLACK_WEBHOOK_URL: slack.url, SLACK_RATE_LIMIT: '50/1s', DISPATCH_CONCURRENCY: '10', DISPATCH_BATCH_SIZE: '10', DISPATCH_PREFETCH: '0' };
     // On PostgreSQL the second dispatcher has its own connection pool, as another process would.
     let second = t;
     if (kind === 'postgres') {
