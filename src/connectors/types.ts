@@ -45,11 +45,13 @@ export type ConnectorResult =
 export interface Connector {
   readonly name: ConnectorName;
   /**
-   * Its jobs make a varying number of requests, each added to `meter.calls` (HubSpot: one to four). Such a
-   * connector's window is charged one call per claimed job until the job has finished, so the dispatcher never
-   * claims its jobs ahead of a free slot (DISPATCH_PREFETCH): that keeps the under-charge bounded by the concurrency.
+   * The most requests one run sends (default 1), each added to `meter.calls` (HubSpot: an upsert takes one to five).
+   * A paced connector's window is charged this many calls (at most its limit) for each job from its claim until it
+   * has finished, then what the job really sent: jobs in flight together can never send more than the limit.
+   * Above 1, its jobs are never claimed ahead of a free slot (DISPATCH_PREFETCH): a reservation held by a job that
+   * waits for a slot is room the window cannot give to a job that could run.
    */
-  readonly metered?: boolean;
+  readonly callsPerJob?: number;
   /**
    * `customer` is null only for jobs that belong to no customer (alert messages, queued with
    * customer_id NULL by src/monitor/alerts): only Slack `notify` and email `send` with `payload.to` get those.

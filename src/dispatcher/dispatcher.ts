@@ -122,8 +122,8 @@ export class Dispatcher {
 
   constructor(private readonly o: DispatcherOptions) {
     this.workerId = `dispatcher-${o.ids.uuid()}`;
-    const metered = new Set([...o.connectors.values()].filter((c) => c.metered).map((c) => c.name));
-    this.gate = new ConnectorGate({ db: o.db, configured: o.connectors.keys(), metered, rateLimits: o.rateLimits, circuit: o.circuit, fingerprints: o.fingerprints, logger: o.logger });
+    const callsPerJob = new Map([...o.connectors.values()].filter((c) => (c.callsPerJob ?? 1) > 1).map((c) => [c.name, c.callsPerJob!] as const));
+    this.gate = new ConnectorGate({ db: o.db, configured: o.connectors.keys(), callsPerJob, rateLimits: o.rateLimits, circuit: o.circuit, fingerprints: o.fingerprints, logger: o.logger });
     // Every provider call in flight listens on hardStop: up to `concurrency` at once is expected, not a leak.
     setMaxListeners(o.config.concurrency + 10, this.hardStop.signal);
   }

@@ -4,7 +4,7 @@ import type { Queryable } from '../db/index.js';
 import type { Logger } from '../monitor/index.js';
 import { Circuit, outcomeOf, type CircuitConfig } from './circuit.js';
 import { ensureConnectorStates, type ConnectorStatus } from './connector-state.js';
-import { slotMs, WindowLedger } from './rate-limit.js';
+import { reservation, slotMs, WindowLedger } from './rate-limit.js';
 
 export const DEFAULT_CIRCUIT: CircuitConfig = { failureThreshold: 5, cooldownMs: 30_000 };
 
@@ -14,8 +14,11 @@ export interface GateOptions {
   configured: Iterable<ConnectorName>;
   /** Per connector; absent = not paced. */
   rateLimits?: Partial<Record<ConnectorName, RateLimit>>;
-  /** Connectors whose jobs make several requests each (Connector.metered): never claimed ahead of a free slot. */
-  metered?: ReadonlySet<ConnectorName>;
+  /**
+   * Connector.callsPerJob of the connectors that send more than one request per job: a paced one's jobs are charged
+   * that many calls while they run (rate-limit.ts), and none is claimed ahead of a free slot.
+   */
+  callsPerJob?: ReadonlyMap<ConnectorName, number>;
   circuit?: CircuitConfig;
   /** connectorFingerprints(config): lets a restart with another configuration clear a halt. */
   fingerprints?: ReadonlyMap<ConnectorName, string>;
@@ -71,8 +74,8 @@ export class ConnectorGate {
   /**
    * claimJobs' $4, carrying the window moves of this dispatcher's paced jobs (rate-limit.ts). One claim
    * at a time: `afterClaim` commits the moves, `claimFailed` forgets them (the database is unchanged).
-   * `slotsFree`: the free slots, the most a metered connector may claim (the claim's own limit may include
-   * jobs claimed ahead).
+   * `slotsFree`: the free slots, the most a connector of several requests per job (callsPerJob) may claim (the
+   * claim's own limit may include jobs claimed ahead).
    */
   claimParam(slotsFree: number): string {
     const updates = this.ledger.prepare((c) => {
@@ -84,13 +87,15 @@ export class ConnectorGate {
       const gated = this.configured.has(connector);
       const limit = gated ? this.o.rateLimits?.[connector] : undefined;
       const u = limit ? updates.get(connector) : undefined;
+      const perJob = this.o.callsPerJob?.get(connector) ?? 1;
       return {
         connector,
         gated,
         calls: limit?.tokens ?? null,
         window_ms: limit?.intervalMs ?? null,
+        reserve: limit ? reservation(limit, perJob) : 1,
         fingerprint: this.o.fingerprints?.get(connector) ?? null,
-        cap: this.o.metered?.has(connector) ? slotsFree : null,
+        cap: perJob > 1 ? slotsFree : null,
         charged: u?.charged ?? 0,
         settled: u?.settled ?? [],
         done: u?.done ?? [],
@@ -118,7 +123,8 @@ export class ConnectorGate {
     for (const r of rows) {
       if (r.id !== null) {
         const slot = slots.get(r.connector);
-        if (slot !== undefined) this.ledger.hold(r.id, r.connector, slot);
+        const limit = this.o.rateLimits?.[r.connector];
+        if (slot !== undefined && limit) this.ledger.hold(r.id, r.connector, slot, reservation(limit, this.o.callsPerJob?.get(r.connector)));
         if (r.probe) {
           this.probes.add(r.id);
           this.o.logger.info({ connector: r.connector, jobId: r.id }, 'connector probe: one job tries the provider');

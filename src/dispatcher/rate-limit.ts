@@ -10,22 +10,24 @@ import type { ConnectorName } from '../connectors/types.js';
  * 2N in a window that starts with a full bucket, so calls are counted instead, per slot of
  * ceil(W/50) ms, each slot held for 52 slots (W plus one to two slots: the pace errs 2-4 % slow).
  *
- * A claim counts one call per job in the slot of the claim. The call itself reaches the provider
- * later (after the customer snapshot, behind a slow network or a busy event loop), so the dispatcher
- * keeps moving each job's count forward (at each of its claims) until the job has finished, then counts
- * what the job really spent (connectors/meter.ts; one call for connectors that do not count) in the slot
- * of the moment it finished. A call is therefore counted from its claim until at least W after it could
- * have arrived, however late it was sent, and a HubSpot job's second and third requests are counted
- * too. The moves travel with the next claim: no extra statement.
- * Limit of that: until a job has finished it counts as one call, so while several multi-request jobs
- * are in flight at once the provider can see up to their extra requests more than the limit (for
- * HubSpot a retryable TEN_SECONDLY 429). Single-request connectors (Slack, Resend, Zendesk creates,
- * the outbound webhook) are exact.
+ * A claim counts each job's reservation in the slot of the claim: the most requests one run of its
+ * connector sends (Connector.callsPerJob: 1 for Slack, Resend, Zendesk, the outbound webhook; 5 for HubSpot),
+ * never more than the limit itself. The calls reach the provider later (after the customer snapshot, behind
+ * a slow network or a busy event loop), so the dispatcher keeps moving each job's reservation forward (at
+ * each of its claims) until the job has finished, then counts what the job really spent
+ * (connectors/meter.ts; one call for connectors that do not count) in the slot of the moment it finished.
+ * A call is therefore counted from its claim until at least W after it could have arrived, however late
+ * it was sent, and jobs in flight together can never send more than the limit: a claim grants a job only
+ * when its whole reservation fits. The moves travel with the next claim: no extra statement.
+ * Not covered: requests beyond the reservation (HubSpot's property definitions, once per process).
  */
 export const WINDOW_SLOTS = 50;
 export const HOLD_SLOTS = 52;
 
 export const slotMs = (limit: RateLimit): number => Math.ceil(limit.intervalMs / WINDOW_SLOTS);
+
+/** The calls a job of a connector paced by `limit` is charged while it runs: its most requests, at most the limit (≥ 1). */
+export const reservation = (limit: RateLimit, callsPerJob = 1): number => Math.max(1, Math.min(Math.floor(callsPerJob), limit.tokens));
 
 /** Calls still allowed now, from a connector_state row's window (`now_ms` from the same query). */
 export function windowRoom(limit: RateLimit, at: readonly number[], n: readonly number[], nowMs: number): number {
@@ -39,7 +41,7 @@ export function windowRoom(limit: RateLimit, at: readonly number[], n: readonly 
 
 /** What one claim tells the database about a paced connector's earlier grants (claimJobs $4). */
 export interface WindowUpdate {
-  /** Jobs still running: counted again in the current slot (their call may still be on its way). */
+  /** The reservations of the jobs still running: counted again in the current slot (their calls may still be on their way). */
   charged: number;
   /** Counts to take out of the slots where those jobs were counted so far. */
   settled: Array<{ t: number; n: number }>;
@@ -49,8 +51,10 @@ export interface WindowUpdate {
 
 interface Held {
   connector: ConnectorName;
-  /** The slot its call is counted in now (epoch ms, database clock). */
+  /** The slot its reservation is counted in now (epoch ms, database clock). */
   slot: number;
+  /** Its reservation: the calls counted for it until it has finished. */
+  reserved: number;
   /** Set when the job has finished: the requests it made (at least one), and when (database clock). */
   calls?: number;
   doneAt?: number;
@@ -73,9 +77,9 @@ export class WindowLedger {
   private inClaim?: { ids: number[]; finished: Set<number> };
   private offsetMs = 0;
 
-  /** A job just claimed, counted in `slot`. */
-  hold(jobId: number, connector: ConnectorName, slot: number): void {
-    this.held.set(jobId, { connector, slot });
+  /** A job just claimed, its `reserved` calls counted in `slot`. */
+  hold(jobId: number, connector: ConnectorName, slot: number, reserved: number): void {
+    this.held.set(jobId, { connector, slot, reserved });
   }
 
   /** The job finished after making `calls` requests (0: none; still counted as one). */
@@ -95,12 +99,12 @@ export class WindowLedger {
       if (slot === undefined) continue;
       const u = out.get(h.connector) ?? { charged: 0, settled: [], done: [] };
       out.set(h.connector, u);
-      add(u.settled, h.slot, 1);
+      add(u.settled, h.slot, h.reserved);
       if (h.calls !== undefined && h.doneAt !== undefined) {
         add(u.done, Math.floor(h.doneAt / slot) * slot, h.calls);
         finished.add(id);
       } else {
-        u.charged += 1;
+        u.charged += h.reserved;
       }
     }
     this.inClaim = { ids: [...this.held.keys()], finished };

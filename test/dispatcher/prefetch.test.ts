@@ -15,7 +15,7 @@ import { connectorState, queueJobs, sleep } from './gate-support.js';
  */
 class CountingConnector implements Connector {
   readonly name = 'webhook' as const;
-  metered = false;
+  callsPerJob = 1;
   runs: number[] = [];
   running = 0;
   maxRunning = 0;
@@ -103,10 +103,10 @@ describe.each(DB_KINDS)('dispatcher prefetch on %s', (kind) => {
     expect((await jobStates()).every((j) => j.attempts === 1 && j.locked_by === null)).toBe(true);
   });
 
-  it('a metered connector (several requests per job, charged one per job until it ends) is never claimed ahead', async () => {
+  it('a connector of several requests per job (each job holding its reservation while it runs) is never claimed ahead', async () => {
     await queueJobs(t.db, 'webhook', 20);
     const c = new CountingConnector(t);
-    c.metered = true;
+    c.callsPerJob = 3;
     const d = dispatcher(c, { DISPATCH_CONCURRENCY: '2', DISPATCH_BATCH_SIZE: '10', DISPATCH_PREFETCH: '8' });
     await d.start();
     try {

@@ -106,4 +106,18 @@ describe.each(DB_KINDS)('per-connector rate limits on %s', (kind) => {
     expect(hubspot.requests.length).toBeGreaterThanOrEqual(32);
     expect(maxInAnyWindow(hubspot.requests, 1000)).toBeLessThanOrEqual(10);
   });
+
+  it('HubSpot jobs in flight together are charged their most requests each: eight slots never meet the limit', async () => {
+    // Eight jobs at once, each two requests (PATCH 404, POST) and the first two more: charged one call per job
+    // while they run, a claim of eight would leave room for two more jobs in the same second and the emulator
+    // would see ~20 requests in it (429 TEN_SECONDLY_ROLLING, then retries).
+    await hubspot.close();
+    hubspot = await startHubspotEmulator({ rateLimit: { max: 10, intervalMs: 1000 } });
+    await queueJobs(t.db, 'hubspot', 15);
+    await start({ HUBSPOT_ACCESS_TOKEN: hubspot.token, HUBSPOT_BASE_URL: hubspot.url, HUBSPOT_RATE_LIMIT: '10/1s', DISPATCH_CONCURRENCY: '8' });
+    const done = await settled(t.db, 60_000);
+    expect(done.filter((j) => j.status === 'done' && j.attempts === 1)).toHaveLength(15);
+    expect(hubspot.contacts.size).toBe(15);
+    expect(maxInAnyWindow(hubspot.requests, 1000)).toBeLessThanOrEqual(10);
+  });
 });

@@ -230,7 +230,9 @@ export function createHubspotConnector(cfg: HubspotConfig, http: { timeoutMs: nu
 
   return {
     name: 'hubspot',
-    metered: true,
+    // upsert: PATCH by email, POST (409), PATCH by id, GET the stage, PATCH the stage. Not counted: the property
+    // definitions a process's first job sends once (two to four requests), and update_note's at most three.
+    callsPerJob: 5,
     async run(job: JobToRun, customer: CustomerSnapshot, signal: AbortSignal, meter: CallMeter = { calls: 0 }): Promise<ConnectorResult> {
       const scope: RunScope = { signal, meter };
       if (job.kind === 'update_note') {

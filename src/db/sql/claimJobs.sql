@@ -5,10 +5,10 @@
 --
 -- Pacing: a rate-limited connector makes at most `calls` calls in any rolling `window_ms`, counted in
 -- connector_state's window (calls per slot of ceil(window/50) ms, each slot held for 52 slots: the pace
--- errs 2-4 % slow). Each claimed job counts one call in the current slot; the dispatcher moves that
--- count forward at each of its claims until the job has finished, then replaces it by the calls the
--- job really made (see dispatcher/rate-limit.ts), so a call is counted until W after it could have
--- reached the provider.
+-- errs 2-4 % slow). Each claimed job counts its reservation (`reserve`: the most calls one of its runs
+-- makes) in the current slot, and is granted only when all of it fits; the dispatcher moves that count
+-- forward at each of its claims until the job has finished, then replaces it by the calls the job really
+-- made (see dispatcher/rate-limit.ts), so a call is counted until W after it could have reached the provider.
 -- Gating: a connector that is open, paused or disabled runs nothing until its next probe is due, then
 -- exactly ONE job (the probe); a disabled one probes only when its configuration has changed.
 -- A connector without room never blocks the others: each connector's oldest due jobs are taken
@@ -23,11 +23,12 @@
 -- there and a call is never granted twice; jobs are taken with SKIP LOCKED as before.
 --
 -- $1 worker id, $2 lease ms, $3 batch size,
--- $4 [{connector, gated, calls, window_ms, fingerprint, cap, charged, settled, done}] for every connector
---    name. gated = configured here (jobs of a connector this worker lacks are left for a worker
---    that has it); calls/window_ms null = not paced. This worker's earlier jobs:
---    settled = [{t, n}] counts to take out of the slots they sat in; charged = those still running,
---    counted again in the current slot; done = [{t, n}] the calls finished ones made, by finishing slot.
+-- $4 [{connector, gated, calls, window_ms, reserve, fingerprint, cap, charged, settled, done}] for every
+--    connector name. gated = configured here (jobs of a connector this worker lacks are left for a worker
+--    that has it); calls/window_ms null = not paced; reserve = calls charged per running job (1..calls).
+--    This worker's earlier jobs: settled = [{t, n}] counts to take out of the slots they sat in;
+--    charged = the reservations of those still running, counted again in the current slot;
+--    done = [{t, n}] the calls finished ones made, by finishing slot.
 --    cap = the most of this connector's jobs to claim (null = $3): a connector charged per request is claimed
 --    for free slots only, never ahead of them.
 -- Returns the claimed jobs (id not null; probe = this job is its connector's probe), then one row per live
@@ -36,10 +37,11 @@
 -- gated connector (id null) with its state, slot_at (the slot this claim counted in), now_ms (the
 -- database clock) and wait_ms: how long until it may run a job again (null = now, or unknown: poll).
 WITH RECURSIVE cfg AS (
-  SELECT c.connector, c.gated, c.calls, c.fingerprint, LEAST(COALESCE(c.cap, $3), $3) AS cap, COALESCE(c.charged, 0) AS charged, COALESCE(c.settled, '[]') AS settled,
+  SELECT c.connector, c.gated, c.calls, GREATEST(COALESCE(c.reserve, 1), 1) AS reserve, c.fingerprint, LEAST(COALESCE(c.cap, $3), $3) AS cap,
+         COALESCE(c.charged, 0) AS charged, COALESCE(c.settled, '[]') AS settled,
          COALESCE(c.done, '[]') AS done, ceil(c.window_ms / 50.0)::float8 AS slot_ms, extract(epoch FROM now())::float8 * 1000 AS now_ms
-  FROM jsonb_to_recordset($4::jsonb) AS c(connector text, gated boolean, calls integer, window_ms integer, fingerprint text, cap integer, charged integer,
-                                          settled jsonb, done jsonb)
+  FROM jsonb_to_recordset($4::jsonb) AS c(connector text, gated boolean, calls integer, window_ms integer, reserve integer, fingerprint text, cap integer,
+                                          charged integer, settled jsonb, done jsonb)
 ),
 exhausted AS (
   UPDATE jobs
@@ -54,13 +56,14 @@ locked AS (
   FOR UPDATE
 ),
 gate AS (
-  SELECT c.connector, c.gated, c.calls, c.charged, jsonb_array_length(c.settled) > 0 AS moved, c.now_ms,
+  SELECT c.connector, c.gated, c.calls, c.reserve, c.charged, jsonb_array_length(c.settled) > 0 AS moved, c.now_ms,
          c.slot_ms * 52 AS hold_ms, floor(c.now_ms / c.slot_ms) * c.slot_ms AS slot_at,
          s.connector IS NOT NULL AS present, s.status, s.consecutive_failures, s.next_probe_at, s.probe_until,
          w.live_at, w.live_n, w.oldest, w.live_used + c.charged AS used, m.mode,
          (CASE m.mode
-           WHEN 'flow' THEN CASE WHEN c.calls IS NULL THEN c.cap ELSE LEAST(GREATEST(c.calls - w.live_used - c.charged, 0), c.cap) END
-           WHEN 'probe' THEN CASE WHEN c.calls IS NULL OR w.live_used + c.charged < c.calls THEN 1 ELSE 0 END
+           -- Whole reservations only (integer division).
+           WHEN 'flow' THEN CASE WHEN c.calls IS NULL THEN c.cap ELSE LEAST(GREATEST((c.calls - w.live_used - c.charged) / c.reserve, 0), c.cap) END
+           WHEN 'probe' THEN CASE WHEN c.calls IS NULL OR w.live_used + c.charged + c.reserve <= c.calls THEN 1 ELSE 0 END
            ELSE 0
          END)::integer AS avail
   FROM cfg c
@@ -143,7 +146,7 @@ paced AS (
   CROSS JOIN LATERAL (
     SELECT array_agg(x.t ORDER BY x.t) AS at, array_agg(x.n ORDER BY x.t) AS n FROM (
       SELECT u.t, sum(u.n)::integer AS n
-      FROM (SELECT * FROM unnest(g.live_at, g.live_n) UNION ALL SELECT g.slot_at, COALESCE(gr.n, 0) + g.charged) AS u(t, n)
+      FROM (SELECT * FROM unnest(g.live_at, g.live_n) UNION ALL SELECT g.slot_at, COALESCE(gr.n, 0) * g.reserve + g.charged) AS u(t, n)
       GROUP BY u.t
       HAVING sum(u.n) > 0
     ) AS x
@@ -197,7 +200,8 @@ SELECT NULL, g.connector, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, g.stat
        CASE -- may be negative (due already): the caller clamps
          WHEN g.mode = 'wait' AND g.probe_until > now() THEN NULL
          WHEN g.mode = 'wait' THEN extract(epoch FROM g.next_probe_at - now())::float8 * 1000
-         WHEN g.calls IS NOT NULL AND g.used + COALESCE(gr.n, 0) >= g.calls THEN COALESCE(g.oldest, g.slot_at) + g.hold_ms - g.now_ms
+         -- No room for one more reservation: until the oldest slot expires (it may take several: the caller polls again).
+         WHEN g.calls IS NOT NULL AND g.used + (COALESCE(gr.n, 0) + 1) * g.reserve > g.calls THEN COALESCE(g.oldest, g.slot_at) + g.hold_ms - g.now_ms
        END,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM gate g
