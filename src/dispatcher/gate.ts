@@ -87,21 +87,26 @@ export class ConnectorGate {
       const gated = this.configured.has(connector);
       const limit = gated ? this.o.rateLimits?.[connector] : undefined;
       const u = limit ? updates.get(connector) : undefined;
-      const perJob = this.o.callsPerJob?.get(connector) ?? 1;
       return {
         connector,
         gated,
         calls: limit?.tokens ?? null,
         window_ms: limit?.intervalMs ?? null,
-        reserve: limit ? reservation(limit, perJob) : 1,
+        reserve: this.reservationOf(connector) ?? 1,
         fingerprint: this.o.fingerprints?.get(connector) ?? null,
-        cap: perJob > 1 ? slotsFree : null,
+        cap: (this.o.callsPerJob?.get(connector) ?? 1) > 1 ? slotsFree : null,
         charged: u?.charged ?? 0,
         settled: u?.settled ?? [],
         done: u?.done ?? [],
       };
     });
     return JSON.stringify(param);
+  }
+
+  /** The calls each running job of `connector` holds in its window (rate-limit.ts); undefined = not paced. */
+  private reservationOf(connector: ConnectorName): number | undefined {
+    const limit = this.o.rateLimits?.[connector];
+    return limit && reservation(limit, this.o.callsPerJob?.get(connector));
   }
 
   claimFailed(): void {
@@ -123,8 +128,8 @@ export class ConnectorGate {
     for (const r of rows) {
       if (r.id !== null) {
         const slot = slots.get(r.connector);
-        const limit = this.o.rateLimits?.[r.connector];
-        if (slot !== undefined && limit) this.ledger.hold(r.id, r.connector, slot, reservation(limit, this.o.callsPerJob?.get(r.connector)));
+        const reserved = this.reservationOf(r.connector);
+        if (slot !== undefined && reserved !== undefined) this.ledger.hold(r.id, r.connector, slot, reserved);
         if (r.probe) {
           this.probes.add(r.id);
           this.o.logger.info({ connector: r.connector, jobId: r.id }, 'connector probe: one job tries the provider');

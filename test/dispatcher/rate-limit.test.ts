@@ -95,7 +95,8 @@ describe.each(DB_KINDS)('per-connector rate limits on %s', (kind) => {
   // The emulator answers 429 TEN_SECONDLY_ROLLING past 10 requests in any second; a new contact costs two requests
   // (PATCH 404, POST) and the first job two more (property definitions). Charged one call per job, one slot would send
   // about twenty requests a second; eight slots, each job charged one call until it ends, would still claim eight
-  // jobs and leave room for two more in the same second. Either collected 429s and retries (eight slots timed out on them before jobs held their reservation).
+  // jobs and leave room for two more in the same second. Either collected 429s and retries (eight slots timed out on
+  // them before jobs held their reservation).
   it.each(['1', '8'])('HubSpot is charged per request, each job holding its most requests while it runs: %s slots never meet the limit', async (slots) => {
     await hubspot.close();
     hubspot = await startHubspotEmulator({ rateLimit: { max: 10, intervalMs: 1000 } });

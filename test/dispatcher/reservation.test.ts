@@ -21,8 +21,8 @@ describe.each(DB_KINDS)('a job holds its reservation of the window while it runs
     await truncateAll(t.db);
   });
 
-  const gateFor = (callsPerJob: number) =>
-    new ConnectorGate({ db: t.db, configured: ['hubspot'], rateLimits: { hubspot: LIMIT }, callsPerJob: new Map([['hubspot', callsPerJob]]), logger: captureLogger().logger });
+  const gateFor = (callsPerJob: number, limit = LIMIT) =>
+    new ConnectorGate({ db: t.db, configured: ['hubspot'], rateLimits: { hubspot: limit }, callsPerJob: new Map([['hubspot', callsPerJob]]), logger: captureLogger().logger });
 
   /** One claim of up to 8 jobs with 8 free slots; returns the claimed job ids and the connector's wait (ms, null = none). */
   async function claim(gate: ConnectorGate): Promise<{ ids: number[]; waitMs: number | null }> {
@@ -55,7 +55,7 @@ describe.each(DB_KINDS)('a job holds its reservation of the window while it runs
 
   it('a reservation larger than the limit is the limit: one job at a time, never none', async () => {
     await queueJobs(t.db, 'hubspot', 3);
-    const gate = new ConnectorGate({ db: t.db, configured: ['hubspot'], rateLimits: { hubspot: { tokens: 3, intervalMs: 60_000 } }, callsPerJob: new Map([['hubspot', 5]]), logger: captureLogger().logger });
+    const gate = gateFor(5, { tokens: 3, intervalMs: 60_000 });
     const first = await claim(gate);
     expect(first.ids).toHaveLength(1);
     expect((await claim(gate)).ids).toHaveLength(0);
