@@ -29,10 +29,18 @@ per figure and writes BENCHMARKS.md at the repository root (or FILE).
 Needs PostgreSQL at TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; the benchmarks create
 and drop their own databases). Runs the built server (dist/) when it is newer than src/, else src/ through tsx;
 BENCH_SERVER=dist|tsx forces one. The servers log at LOG_LEVEL info, production's default (BENCH_LOG_LEVEL
-overrides). Run on an otherwise idle machine (no stray handoff processes): the figures are only as quiet as it is.
+overrides). BENCH_SERVER_NODE_ARGS (node flags) and BENCH_SERVER_ENV (NAME=value pairs, space-separated) apply to
+every Handoff process started; the report names them. Run on an otherwise idle machine (no stray handoff
+processes): the figures are only as quiet as it is.
 Exit codes: 0 done (targets met or not), 1 a benchmark failed, 2 usage error.`;
 
 type Runner = (ctx: BenchContext) => Promise<Section>;
+
+/** Non-default settings of the Handoff processes, so a report measured with them says so beside the runner. */
+function serverOverrides(): string {
+  const set = (['BENCH_SERVER_NODE_ARGS', 'BENCH_SERVER_ENV'] as const).filter((n) => process.env[n]?.trim());
+  return set.length ? ` with ${set.map((n) => `${n}="${process.env[n]!.trim()}"`).join(' ')}` : '';
+}
 
 /** Each section's runner, loaded only when it runs; undefined when its module does not provide it yet. */
 async function load(name: SectionName): Promise<Runner | undefined> {
@@ -113,7 +121,7 @@ async function machine(): Promise<Array<[string, string]>> {
     ['Node.js', process.version],
     ['PostgreSQL server', pgVersion],
     ['PGlite', `@electric-sql/pglite ${pkgVersion('@electric-sql/pglite')} (PostgreSQL ${liteServer})`],
-    ['Handoff', `${commit}; server run as ${serverCommand().runner}`],
+    ['Handoff', `${commit}; server run as ${serverCommand().runner}${serverOverrides()}`],
     ['Packages', Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((n) => !n.startsWith('@types/')).map((n) => `${n} ${pkgVersion(n)}`).join(', ')],
   ];
 }

@@ -62,6 +62,11 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+/** BENCH_SERVER_NODE_ARGS (space-separated node flags). */
+function nodeArgs(): string[] {
+  return process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+}
+
 /** BENCH_SERVER_ENV (`NAME=value NAME2=value2`) as an env object; a word without `=` stops the run rather than being ignored. */
 function serverEnv(): Record<string, string> {
   const env: Record<string, string> = {};
@@ -86,15 +91,14 @@ function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
  * Spawns `handoff <args>` (default `start --no-sandbox`) with exactly `env` (plus PATH/HOME) and waits for
  * its "listening on" line. Defaults: HOST 127.0.0.1, PORT 0 (a free port), LOG_LEVEL info (production's default: a
  * line per recorded event is part of the cost measured; BENCH_LOG_LEVEL overrides), NODE_ENV test.
- * Extra node flags (e.g. `--cpu-prof`) go in `nodeArgs`, or for every server of a run in BENCH_SERVER_NODE_ARGS
- * (space-separated; `BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench` profiles them).
- * Extra environment for every Handoff process of a run (servers and `runOnce`) goes in BENCH_SERVER_ENV
- * (space-separated NAME=value pairs, e.g. `BENCH_SERVER_ENV=MALLOC_ARENA_MAX=2`: README's small-machine settings).
+ * Extra node flags (e.g. `--cpu-prof`) go in `nodeArgs`, or for every Handoff process of a run (servers and
+ * `runOnce`) in BENCH_SERVER_NODE_ARGS (space-separated; `BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
+ * npm run bench` profiles them); extra environment in BENCH_SERVER_ENV (space-separated NAME=value pairs, e.g.
+ * `BENCH_SERVER_ENV=MALLOC_ARENA_MAX=2`: README's small-machine settings).
  */
 export async function startServer(opts: { label: string; env: Record<string, string>; args?: string[]; nodeArgs?: string[]; timeoutMs?: number }): Promise<BenchServer> {
   const { args, runner } = serverCommand();
-  const extra = process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
-  const proc = spawn(process.execPath, [...extra, ...(opts.nodeArgs ?? []), ...args, ...(opts.args ?? ['start', '--no-sandbox'])], {
+  const proc = spawn(process.execPath, [...nodeArgs(), ...(opts.nodeArgs ?? []), ...args, ...(opts.args ?? ['start', '--no-sandbox'])], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', NODE_ENV: 'test', ...serverEnv(), ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -150,7 +154,7 @@ export async function startServer(opts: { label: string; env: Record<string, str
  */
 export async function runOnce(opts: { label: string; env: Record<string, string>; args: string[] }): Promise<number | undefined> {
   const { args } = serverCommand();
-  const proc = spawn(process.execPath, [...args, ...opts.args], {
+  const proc = spawn(process.execPath, [...nodeArgs(), ...args, ...opts.args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', NODE_ENV: 'test', ...serverEnv(), ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
