@@ -11,7 +11,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { repoRoot } from '../test/support/stripe-fixtures.js';
 import { TEST_DATABASE_URL } from '../test/support/db.js';
 import { formatFigure, ratio, type BenchContext, type Section } from './report.js';
-import { serverCommand } from './support/index.js';
+import { serverCommand, serverOverrides } from './support/index.js';
 
 const SECTIONS = ['ingest', 'dispatch', 'lag', 'memory'] as const;
 type SectionName = (typeof SECTIONS)[number];
@@ -35,12 +35,6 @@ processes): the figures are only as quiet as it is.
 Exit codes: 0 done (targets met or not), 1 a benchmark failed, 2 usage error.`;
 
 type Runner = (ctx: BenchContext) => Promise<Section>;
-
-/** Non-default settings of the Handoff processes, so a report measured with them says so beside the runner. */
-function serverOverrides(): string {
-  const set = (['BENCH_SERVER_NODE_ARGS', 'BENCH_SERVER_ENV'] as const).filter((n) => process.env[n]?.trim());
-  return set.length ? ` with ${set.map((n) => `${n}="${process.env[n]!.trim()}"`).join(' ')}` : '';
-}
 
 /** Each section's runner, loaded only when it runs; undefined when its module does not provide it yet. */
 async function load(name: SectionName): Promise<Runner | undefined> {
@@ -92,7 +86,7 @@ function osName(): string {
   return `${os.type()} ${os.release()}`;
 }
 
-async function machine(): Promise<Array<[string, string]>> {
+async function machine(overrides: string): Promise<Array<[string, string]>> {
   const cpus = os.cpus();
   let pgVersion = 'unreachable';
   try {
@@ -121,7 +115,7 @@ async function machine(): Promise<Array<[string, string]>> {
     ['Node.js', process.version],
     ['PostgreSQL server', pgVersion],
     ['PGlite', `@electric-sql/pglite ${pkgVersion('@electric-sql/pglite')} (PostgreSQL ${liteServer})`],
-    ['Handoff', `${commit}; server run as ${serverCommand().runner}${serverOverrides()}`],
+    ['Handoff', `${commit}; server run as ${serverCommand().runner}${overrides}`],
     ['Packages', Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((n) => !n.startsWith('@types/')).map((n) => `${n} ${pkgVersion(n)}`).join(', ')],
   ];
 }
@@ -188,11 +182,18 @@ async function main(): Promise<number> {
     process.stderr.write(`unknown section(s): ${unknown.join(', ')} (choose from ${SECTIONS.join(', ')})\n`);
     return 2;
   }
+  let overrides: string;
+  try {
+    overrides = serverOverrides();
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 2;
+  }
   const quick = Boolean(values.quick) || process.env.BENCH_QUICK === '1';
   const ctx: BenchContext = { quick, print: (f) => process.stdout.write(`${formatFigure(f)}\n`), progress: progressPrinter() };
   const started = new Date();
   const t0 = performance.now();
-  const info = await machine();
+  const info = await machine(overrides);
   process.stdout.write(`${info.map(([k, v]) => `${k}: ${v}`).join('\n')}\n${quick ? '(quick run)\n' : ''}\n`);
   const sections: Section[] = [];
   const failures: string[] = [];

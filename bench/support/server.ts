@@ -78,6 +78,16 @@ function serverEnv(): Record<string, string> {
   return env;
 }
 
+/**
+ * The non-default settings every Handoff process of this run gets, as ` with NAME="…"` for the report's runner line
+ * ('' when none). Throws on a malformed BENCH_SERVER_ENV, so a run stops before its first section, not at its first server.
+ */
+export function serverOverrides(): string {
+  serverEnv();
+  const set = (['BENCH_SERVER_NODE_ARGS', 'BENCH_SERVER_ENV'] as const).filter((n) => process.env[n]?.trim());
+  return set.length ? ` with ${set.map((n) => `${n}="${process.env[n]!.trim()}"`).join(' ')}` : '';
+}
+
 function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
   try {
     const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
