@@ -33,6 +33,16 @@ export interface Rule {
   from: readonly FromState[] | 'any';
   /** The rule matches only when this holds; rules without `when` match whatever the conditions. */
   when?: Condition;
+  /**
+   * The rule also decides a LATE event: one older than an event already applied to the customer (stale through the
+   * customer's watermark) yet the newest word on its own Stripe subscription, e.g. a plan switch whose new
+   * subscription's events arrive after the old one's deletion. The first matching rule decides; a late event whose
+   * first match is not marked stays stale. Marked: the rules that end a churn with a live subscription, whose verdict
+   * equals in-order delivery's. Not marked: a late ending (it could churn a customer a newer payment Handoff cannot
+   * tie to a subscription, such as a one-off invoice, says is paying) nor a late `active` on past_due (a newer failed
+   * payment still stands).
+   */
+  late?: true;
   /** Next lifecycle; undefined = stays (a `new` customer becomes `lead`). */
   to?: LifecycleState;
   /** Next support state; undefined = unchanged. */
@@ -51,11 +61,12 @@ const ALL_BUT_CHURNED: readonly FromState[] = ['new', 'lead', 'trial', 'paid', '
 export const STATE_TABLE: readonly Rule[] = [
   { name: 'signup', on: ['user.signed_up'], from: 'any', effects: ['crm_sync'], why: 'a new person becomes a lead' },
   { name: 'profile', on: ['user.updated', 'user.activated'], from: 'any', effects: ['crm_sync'], why: 'profile facts reach the CRM' },
-  { name: 'trial_started', on: ['trial.started'], from: ['new', 'lead', 'churned'], to: 'trial', effects: ['crm_sync'], why: 'trial begins' },
+  { name: 'trial_started', on: ['trial.started'], from: ['new', 'lead', 'churned'], late: true, to: 'trial', effects: ['crm_sync'], why: 'trial begins' },
   {
     name: 'first_payment',
     on: ['subscription.active', 'payment.succeeded'],
     from: ['new', 'lead', 'trial', 'churned'],
+    late: true,
     to: 'paid',
     effects: ['crm_sync', 'slack_new_paying'],
     why: 'a new paying customer',

@@ -13,12 +13,20 @@ export type Decision =
   | { applied: true; rule: string; lifecycle: LifecycleState; support: Support; changed: boolean; effects: readonly EffectName[] }
   | { applied: false; reason: string };
 
+/**
+ * How the event stands to the customer's newest applied event: `late` = older than it, yet the newest word on its
+ * own subscription (table.ts `Rule.late`). A late event is decided by its first matching rule only when that rule
+ * is marked `late`.
+ */
+export type Arrival = 'in_order' | 'late';
+
 /** Pure: the state table's verdict for one event on one customer. */
-export function transition(state: CustomerState, kind: DomainEventKind, table: readonly Rule[] = STATE_TABLE): Decision {
+export function transition(state: CustomerState, kind: DomainEventKind, table: readonly Rule[] = STATE_TABLE, arrival: Arrival = 'in_order'): Decision {
   const rule = table.find(
     (r) => r.on.includes(kind) && (r.from === 'any' || r.from.includes(state.lifecycle)) && (r.when === undefined || state.conditions?.has(r.when) === true),
   );
   if (!rule) return { applied: false, reason: `no rule for ${kind} when ${state.lifecycle}` };
+  if (arrival === 'late' && !rule.late) return { applied: false, reason: `rule ${rule.name} does not decide late events` };
   const lifecycle: LifecycleState = rule.to ?? (state.lifecycle === 'new' ? 'lead' : state.lifecycle);
   const support = rule.support ?? state.support;
   return {

@@ -2,8 +2,8 @@ import type { Clock, Ids } from '../clock.js';
 import type { LifecycleState } from '../config/index.js';
 import type { ConnectorName } from '../connectors/types.js';
 import { JOBS_CHANNEL, sql, type Database, type Tx } from '../db/index.js';
-import type { DomainEvent } from '../events/types.js';
-import { jobsFor, outboundChange, PER_EVENT_EFFECTS, STATE_TABLE, transition, type Condition, type FromState, type JobSpec, type Rule, type Support } from '../lifecycle/index.js';
+import type { DomainEvent, DomainEventKind } from '../events/types.js';
+import { jobsFor, outboundChange, PER_EVENT_EFFECTS, STATE_TABLE, transition, type Arrival, type Condition, type Decision, type FromState, type JobSpec, type Rule, type Support } from '../lifecycle/index.js';
 import { identityPairs, mergeCustomers, type CustomerRow } from './customers.js';
 import { trackTicket } from './support.js';
 
@@ -18,6 +18,7 @@ export interface RecordDeps {
 }
 
 export type Outcome = 'applied' | 'stale' | 'ignored';
+type Applied = Extract<Decision, { applied: true }>;
 
 export interface RecordResult {
   duplicate: boolean;
@@ -152,10 +153,35 @@ export async function recordIn(tx: Tx, event: DomainEvent, payload: unknown, dep
     return { duplicate: false, inboxId: Number(rows[0]!.inbox_id), customerId: customer?.id, outcome, reason, jobsQueued };
   };
 
-  // Ordering: an event older than any object it describes changes no state (it stays in the inbox, marked).
-  // Its per-event effects (a failed payment's alert) are still queued; they re-check state when they run.
+  // The state table's verdict on this customer (reading the conditions its rules ask about), and its record: a
+  // timeline row naming the rule (and, for a late event, why it still counts), then every write in one statement.
+  const decide = async (c: CustomerRow, from: FromState, kind: DomainEventKind, arrival: Arrival) => {
+    const checked = from === 'new' ? undefined : await conditionsFor(tx, event, c.id, deps.table ?? STATE_TABLE);
+    return { decision: transition({ lifecycle: from, support: c.support, conditions: checked?.holds }, kind, deps.table, arrival), evidence: checked?.evidence ?? {} };
+  };
+  const applyDecision = (c: CustomerRow, from: FromState, decision: Applied, evidence: Partial<Record<Condition, string[]>>, late?: string): Promise<RecordResult> => {
+    timeline.push(
+      row(decision.changed ? 'transition' : 'event', from, decision.lifecycle, decision.rule, {
+        support: c.support === decision.support ? undefined : { from: c.support, to: decision.support },
+        facts: timelineFacts(event.facts),
+        ...(Object.keys(evidence).length ? { conditions: evidence } : {}),
+        ...(late ? { late } : {}),
+      }),
+    );
+    return apply('applied', decision.rule, decision, { watermark: true, jobs: jobRows(decision.effects, event, deps) });
+  };
+
+  // Ordering: an event older than any object it describes changes no state (it stays in the inbox, marked), unless
+  // it is LATE: stale only through its customer, the newest word on its own subscription, and decided by a rule the
+  // table marks `late` (a plan switch delivered out of order). A stale event's per-event effects (a failed payment's
+  // alert) are still queued; they re-check state when they run.
   if (event.watermark && newest != null && Number(newest) > event.watermark.created) {
     const reason = `stale: created ${event.watermark.created} is older than ${newest} already applied`;
+    if (customer && event.kind && !isNew && (await newestOnItsSubscription(tx, event))) {
+      const { decision, evidence } = await decide(customer, customer.lifecycle, event.kind, 'late');
+      const late = `created ${event.watermark.created}, older than ${newest} already applied, yet the newest word on ${event.subscription!.id}`;
+      if (decision.applied) return applyDecision(customer, customer.lifecycle, decision, evidence, late);
+    }
     const decision = customer && event.kind && !isNew ? transition({ lifecycle: customer.lifecycle, support: customer.support }, event.kind, deps.table) : undefined;
     const perEvent = decision?.applied ? decision.effects.filter((e) => PER_EVENT_EFFECTS.has(e)) : [];
     if (customer) timeline.push(row('stale', customer.lifecycle, customer.lifecycle, null, { reason, ...(perEvent.length ? { queued: perEvent } : {}) }));
@@ -176,21 +202,24 @@ export async function recordIn(tx: Tx, event: DomainEvent, payload: unknown, dep
   }
 
   const from: FromState = isNew ? 'new' : customer.lifecycle;
-  const checked = isNew ? undefined : await conditionsFor(tx, event, customer.id, deps.table ?? STATE_TABLE);
-  const decision = transition({ lifecycle: from, support: customer.support, conditions: checked?.holds }, event.kind, deps.table);
+  const { decision, evidence } = await decide(customer, from, event.kind, 'in_order');
   if (!decision.applied) {
     timeline.push(row('ignored', from, isNew ? 'lead' : from, null, { reason: decision.reason }));
     return apply('ignored', decision.reason, undefined, { watermark: true });
   }
+  return applyDecision(customer, from, decision, evidence);
+}
 
-  timeline.push(
-    row(decision.changed ? 'transition' : 'event', from, decision.lifecycle, decision.rule, {
-      support: customer.support === decision.support ? undefined : { from: customer.support, to: decision.support },
-      facts: timelineFacts(event.facts),
-      ...(checked && Object.keys(checked.evidence).length ? { conditions: checked.evidence } : {}),
-    }),
-  );
-  return apply('applied', decision.rule, decision, { watermark: true, jobs: jobRows(decision.effects, event, deps) });
+/**
+ * A late event's first test (record()): it reports a Stripe subscription whose recorded status is not newer than it
+ * (no row yet, or one set by an event created no later; stale events record it too). An applied invoice of the same
+ * subscription does not count: its verdict is about a payment, not the subscription's standing. Read under the
+ * event's advisory locks, so no delivery on the same subscription moves it meanwhile.
+ */
+async function newestOnItsSubscription(tx: Tx, event: DomainEvent): Promise<boolean> {
+  if (!event.subscription || !event.watermark) return false;
+  const { rows } = await tx.query<{ created: string }>(sql.getSubscription, [event.subscription.id]);
+  return rows.length === 0 || Number(rows[0]!.created) <= event.watermark.created;
 }
 
 /**

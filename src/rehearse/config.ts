@@ -10,6 +10,7 @@
  *   rules.add             new rules, appended (first matching rule wins) or placed `before` a named rule
  *   hubspotLifecycleMap   { state: stage } over the current map (HUBSPOT_LIFECYCLE_MAP)
  * A rule's optional `when` names a condition it requires (another_subscription_live); `null` in a change removes it.
+ * `late: true` lets the rule decide late events (table.ts `Rule.late`); `false` in a change takes that away.
  * `table` and `rules` exclude each other. Rule names, event kinds, states and effects must be known ones.
  */
 import { z } from 'zod';
@@ -77,6 +78,7 @@ const RuleFields = {
   on: Kinds,
   from: From,
   when: When.optional(),
+  late: z.boolean().optional(),
   to: oneOf(LIFECYCLE_STATES, 'lifecycle state').optional(),
   support: oneOf(SUPPORT_STATES, 'support state').optional(),
   effects: Effects,
@@ -89,6 +91,7 @@ const RuleChange = z.strictObject({
   on: Kinds.optional(),
   from: From.optional(),
   when: When.nullable().optional(),
+  late: z.boolean().optional(),
   to: oneOf(LIFECYCLE_STATES, 'lifecycle state').nullable().optional(),
   support: oneOf(SUPPORT_STATES, 'support state').nullable().optional(),
   effects: Effects.optional(),
@@ -200,7 +203,7 @@ export function parseCandidate(value: unknown, current: { table: readonly Rule[]
 }
 
 function toRule(r: z.infer<typeof RuleSchema>): Rule {
-  return { name: r.name, on: r.on, from: r.from, ...(r.when ? { when: r.when } : {}), ...(r.to ? { to: r.to } : {}), ...(r.support ? { support: r.support } : {}), effects: r.effects, why: r.why ?? '(rehearsal candidate)' };
+  return { name: r.name, on: r.on, from: r.from, ...(r.when ? { when: r.when } : {}), ...(r.late ? { late: true as const } : {}), ...(r.to ? { to: r.to } : {}), ...(r.support ? { support: r.support } : {}), effects: r.effects, why: r.why ?? '(rehearsal candidate)' };
 }
 
 function applyChange(rule: Rule, change: z.infer<typeof RuleChange>): Rule {
@@ -211,6 +214,8 @@ function applyChange(rule: Rule, change: z.infer<typeof RuleChange>): Rule {
   if (change.why !== undefined) next.why = change.why;
   if (change.when === null) delete next.when;
   else if (change.when) next.when = change.when;
+  if (change.late === false) delete next.late;
+  else if (change.late) next.late = true;
   if (change.to === null) delete next.to;
   else if (change.to) next.to = change.to;
   if (change.support === null) delete next.support;
@@ -220,6 +225,6 @@ function applyChange(rule: Rule, change: z.infer<typeof RuleChange>): Rule {
 
 /** Same decisions: rules compared by every field that decides or queues something (not `why`). */
 function sameTable(a: readonly Rule[], b: readonly Rule[]): boolean {
-  const key = (r: Rule) => JSON.stringify([r.name, r.on, r.from, r.when ?? null, r.to ?? null, r.support ?? null, r.effects]);
+  const key = (r: Rule) => JSON.stringify([r.name, r.on, r.from, r.when ?? null, r.late ?? false, r.to ?? null, r.support ?? null, r.effects]);
   return a.length === b.length && a.every((r, i) => key(r) === key(b[i]!));
 }

@@ -110,6 +110,28 @@ describe('STATE_TABLE', () => {
     }
   });
 
+  it('a late event is decided by its first matching rule only when that rule is marked late', () => {
+    for (const from of FROM_STATES) {
+      for (const kind of KINDS) {
+        for (const conditions of CONDITION_SETS) {
+          const d = transition({ lifecycle: from, support: 'none', conditions }, kind, STATE_TABLE, 'late');
+          const rule = firstMatch(kind, from, conditions);
+          if (!rule) expect(d).toEqual({ applied: false, reason: `no rule for ${kind} when ${from}` });
+          else if (!rule.late) expect(d).toEqual({ applied: false, reason: `rule ${rule.name} does not decide late events` });
+          else expect(d).toEqual(transition({ lifecycle: from, support: 'none', conditions }, kind));
+        }
+      }
+    }
+    // What late means for a customer: a live subscription ends a churn; a late ending churns nobody, and a late
+    // `active` never clears the past_due a newer failed payment set.
+    expect(transition({ lifecycle: 'churned', support: 'none' }, 'subscription.active', STATE_TABLE, 'late')).toMatchObject({ rule: 'first_payment', lifecycle: 'paid' });
+    expect(transition({ lifecycle: 'churned', support: 'none' }, 'trial.started', STATE_TABLE, 'late')).toMatchObject({ rule: 'trial_started', lifecycle: 'trial' });
+    expect(transition({ lifecycle: 'paid', support: 'none' }, 'subscription.canceled', STATE_TABLE, 'late')).toEqual({ applied: false, reason: 'rule churned does not decide late events' });
+    expect(STATE_TABLE.filter((r) => r.late).map((r) => r.name)).toEqual(['trial_started', 'first_payment']);
+    expect(transition({ lifecycle: 'past_due', support: 'none' }, 'subscription.active', STATE_TABLE, 'late')).toEqual({ applied: false, reason: 'rule recovered does not decide late events' });
+    expect(transition({ lifecycle: 'paid', support: 'none' }, 'trial.started', STATE_TABLE, 'late').applied).toBe(false);
+  });
+
   it('one of several subscriptions ending churns nobody while another is live; the last one ending churns', () => {
     const live = new Set<Condition>(['another_subscription_live']);
     for (const from of ['trial', 'paid', 'past_due'] as const) {
@@ -318,7 +340,7 @@ describe('renderStateTable', () => {
   it('has a header and one row per rule, naming each rule, its events and effects', () => {
     const md = renderStateTable();
     const lines = md.split('\n');
-    expect(lines[0]).toBe('| rule | event | from | state | effects | why |');
+    expect(lines[0]).toBe('| rule | event | from | late | state | effects | why |');
     expect(lines).toHaveLength(STATE_TABLE.length + 2);
     STATE_TABLE.forEach((r, i) => {
       const row = lines[i + 2]!;
@@ -327,6 +349,7 @@ describe('renderStateTable', () => {
       for (const k of r.on) expect(row).toContain(`\`${k}\``);
       for (const e of r.effects) expect(row).toContain(e);
       if (r.to) expect(row).toContain(`→ ${r.to}`);
+      expect(row.split(' | ')[3]).toBe(r.late ? 'yes' : '');
       expect(row).toContain(r.why);
     });
   });

@@ -16,6 +16,9 @@ const deps: RecordDeps = { clock: systemClock, ids: systemIds, enabledConnectors
 /** A subscription event from Stripe's sample subscription object, on the given subscription of cus_multi. */
 const sub = (type: string, id: string, status: string, created: number, over: JsonObject = {}) =>
   stripeEvent(type, 'subscription', { id, customer: 'cus_multi', status, ...over }, { created });
+/** An invoice event from Stripe's sample invoice object, on sub_new of cus_multi (the subscription where API versions since basil put it). */
+const invoice = (type: string, id: string, created: number, over: JsonObject = {}) =>
+  stripeEvent(type, 'invoice', { id, customer: 'cus_multi', parent: { subscription_details: { subscription: 'sub_new' } }, ...over }, { created });
 
 describe.each(DB_KINDS)('several subscriptions per customer on %s', (kind) => {
   let t: TestDb;
@@ -85,6 +88,75 @@ describe.each(DB_KINDS)('several subscriptions per customer on %s', (kind) => {
     await recStripe(sub('customer.subscription.updated', 'sub_b', 'trialing', T + 40)); // older still: changes nothing
     expect((await subscriptions()).map((s) => `${s.id} ${s.status} ${s.created}`)).toEqual([`sub_a active ${T + 100}`, `sub_b active ${T + 50}`]);
     expect(await lifecycle(id!)).toBe('paid');
+  });
+
+  const timelineOf = (eventId: string) =>
+    rows<{ kind: string; from_state: string; to_state: string; rule: string | null; detail: { late?: string; reason?: string } }>(
+      'SELECT t.kind, t.from_state, t.to_state, t.rule, t.detail FROM timeline t JOIN inbox_events e ON e.id = t.inbox_id WHERE e.event_id = $1',
+      [eventId],
+    );
+
+  it('a plan switch delivered out of order: the new subscription, late, takes the customer from churned back to paid and says why', async () => {
+    const { customerId: id } = await recStripe(sub('customer.subscription.created', 'sub_old', 'active', T));
+    // The switch: sub_new created at T+10, sub_old deleted at T+20; the deletion is delivered first.
+    expect(await recStripe(sub('customer.subscription.deleted', 'sub_old', 'canceled', T + 20))).toMatchObject({ outcome: 'applied', reason: 'churned' });
+    expect(await lifecycle(id!)).toBe('churned');
+
+    const created = sub('customer.subscription.created', 'sub_new', 'active', T + 10);
+    expect(await recStripe(created)).toMatchObject({ outcome: 'applied', reason: 'first_payment', customerId: id });
+    expect(await lifecycle(id!)).toBe('paid');
+    const late = `created ${T + 10}, older than ${T + 20} already applied, yet the newest word on sub_new`;
+    expect(await timelineOf(created.id)).toEqual([{ kind: 'transition', from_state: 'churned', to_state: 'paid', rule: 'first_payment', detail: expect.objectContaining({ late }) }]);
+    expect(renderTrace(await traceCustomer(t.db, id!)).join('\n')).toContain(`state churned → paid (rule first_payment; late: ${late})`);
+    // What was sent stays sent: the founder heard "churned", then "new paying customer".
+    expect(await slackKinds(id!)).toEqual(['slack_new_paying', 'slack_churned', 'slack_new_paying']);
+
+    // A redelivery is a duplicate; an event older than sub_new's recorded status is stale on its own subscription.
+    expect((await recStripe(created)).duplicate).toBe(true);
+    const older = sub('customer.subscription.updated', 'sub_new', 'trialing', T + 5);
+    expect(await recStripe(older)).toMatchObject({ outcome: 'stale', reason: `stale: created ${T + 5} is older than ${T + 20} already applied` });
+    expect(await lifecycle(id!)).toBe('paid');
+    expect((await subscriptions()).map((s) => `${s.id} ${s.status}`)).toEqual(['sub_new active', 'sub_old canceled']);
+  });
+
+  it('a late ending is never decided late: two subscriptions ending in reverse order leave the customer paid, the gap named', async () => {
+    const { customerId: id } = await recStripe(sub('customer.subscription.created', 'sub_a', 'active', T));
+    await recStripe(sub('customer.subscription.created', 'sub_b', 'active', T + 1));
+    // sub_b ended first (T+20), sub_a last (T+30); sub_a's deletion arrives first and finds sub_b still live.
+    expect(await recStripe(sub('customer.subscription.deleted', 'sub_a', 'canceled', T + 30))).toMatchObject({ reason: 'subscription_ended_others_live' });
+    const bEnded = sub('customer.subscription.deleted', 'sub_b', 'canceled', T + 20);
+    expect(await recStripe(bEnded)).toMatchObject({ outcome: 'stale' });
+    // Rule `churned` is not marked late (table.ts): the customer stays paid, nothing is live, and reconcile's
+    // "nothing live" finding is what tells the founder.
+    expect(await lifecycle(id!)).toBe('paid');
+    expect((await subscriptions()).map((s) => `${s.id} ${s.status}`)).toEqual(['sub_a canceled', 'sub_b canceled']);
+    expect(await slackKinds(id!)).toEqual(['slack_new_paying']);
+  });
+
+  it("a subscription's invoice applied before its creation arrived does not keep the creation from being late", async () => {
+    const { customerId: id } = await recStripe(sub('customer.subscription.created', 'sub_old', 'active', T));
+    // sub_new (created T+10) had its first invoice paid at T+12, delivered and applied before sub_new's own creation;
+    // then sub_old ended (T+20) and, sub_new unknown as a subscription yet, the customer churned.
+    expect(await recStripe(invoice('invoice.paid', 'in_first', T + 12, { amount_paid: 4900 }))).toMatchObject({ outcome: 'applied', reason: 'renewal' });
+    expect(await recStripe(sub('customer.subscription.deleted', 'sub_old', 'canceled', T + 20))).toMatchObject({ reason: 'churned' });
+    // In order, sub_new's creation would have kept the customer paid; late, it ends the churn.
+    expect(await recStripe(sub('customer.subscription.created', 'sub_new', 'active', T + 10))).toMatchObject({ outcome: 'applied', reason: 'first_payment' });
+    expect(await lifecycle(id!)).toBe('paid');
+    // An older status of sub_new is old news on sub_new itself: stale.
+    expect(await recStripe(sub('customer.subscription.updated', 'sub_new', 'trialing', T + 5))).toMatchObject({ outcome: 'stale' });
+    expect(await lifecycle(id!)).toBe('paid');
+  });
+
+  it('a late event whose first matching rule is not marked late stays stale: a late active never clears a newer past_due', async () => {
+    const { customerId: id } = await recStripe(sub('customer.subscription.created', 'sub_a', 'active', T));
+    expect(await recStripe(sub('customer.subscription.updated', 'sub_a', 'past_due', T + 20))).toMatchObject({ reason: 'past_due' });
+    const bActive = sub('customer.subscription.created', 'sub_b', 'active', T + 10);
+    const r = await recStripe(bActive);
+    expect(r).toMatchObject({ outcome: 'stale', reason: `stale: created ${T + 10} is older than ${T + 20} already applied` });
+    expect(await lifecycle(id!)).toBe('past_due');
+    expect((await timelineOf(bActive.id))[0]).toMatchObject({ kind: 'stale', from_state: 'past_due', to_state: 'past_due', rule: null });
+    // Still news on sub_b: its status is recorded, so it counts as live when sub_a ends.
+    expect((await subscriptions()).map((s) => `${s.id} ${s.status}`)).toEqual(['sub_a past_due', 'sub_b active']);
   });
 
   it("a merge moves the merged record's subscriptions to the survivor, where they keep it paid", async () => {

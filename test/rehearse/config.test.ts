@@ -77,6 +77,19 @@ describe('the rehearsal config file', () => {
     expect(p[0]!.message).toBe('unknown condition "full_moon"; expected one of another_subscription_live');
   });
 
+  it("a rule's late flag can be taken away and given, and is part of what a change compares", () => {
+    const off = parseCandidate({ rules: { change: { first_payment: { late: false } } } }, current);
+    expect(off.unchanged).toBe(false);
+    expect(off.changes).toEqual(['rule first_payment changed (late: false)']);
+    expect(transition({ lifecycle: 'churned', support: 'none' }, 'subscription.active', off.table, 'late')).toEqual({ applied: false, reason: 'rule first_payment does not decide late events' });
+    expect(transition({ lifecycle: 'churned', support: 'none' }, 'subscription.active', current.table, 'late')).toMatchObject({ applied: true, rule: 'first_payment', lifecycle: 'paid' });
+    const on = parseCandidate({ rules: { change: { recovered: { late: true } } } }, current);
+    expect(transition({ lifecycle: 'past_due', support: 'none' }, 'subscription.active', on.table, 'late')).toMatchObject({ applied: true, rule: 'recovered' });
+    // Giving a flag the rule already has changes nothing.
+    expect(parseCandidate({ rules: { change: { first_payment: { late: true } } } }, current).unchanged).toBe(true);
+    expect(problems({ rules: { change: { churned: { late: 'yes' } } } }).map((x) => x.path)).toEqual(['rules.change.churned.late']);
+  });
+
   it('a complete table replaces the current one', () => {
     const c = parseCandidate({ table: [{ name: 'only', on: ['user.signed_up'], from: 'any', effects: [] }] }, current);
     expect(c.table).toEqual([{ name: 'only', on: ['user.signed_up'], from: 'any', effects: [], why: '(rehearsal candidate)' }]);

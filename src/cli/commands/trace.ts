@@ -1,5 +1,5 @@
 import type { CustomerTrace } from '../../admin/index.js';
-import { conditionsText } from '../../lifecycle/index.js';
+import { decisionContext } from '../../lifecycle/index.js';
 import type { Command } from '../command.js';
 import { SERVER_OPTION, WHERE_DATA_COMES_FROM, withData } from '../context.js';
 import { oneLine, plural, timestamp } from '../format.js';
@@ -98,12 +98,12 @@ function entryLine(entry: Entry): string {
   const d = (e.detail ?? {}) as Record<string, unknown>;
   const support = d.support as { from?: string; to?: string } | undefined;
   const supportText = support ? `; support ${support.from} → ${support.to}` : '';
-  const conditions = conditionsText(d.conditions);
+  const context = decisionContext(d);
   switch (e.type) {
     case 'transition':
-      return `${pad}state ${e.from} → ${e.to} (rule ${e.rule}${conditions})${supportText}`;
+      return `${pad}state ${e.from} → ${e.to} (rule ${e.rule}${context})${supportText}`;
     case 'event':
-      return `${pad}state stays ${e.to} (rule ${e.rule}${conditions})${supportText}`;
+      return `${pad}state stays ${e.to} (rule ${e.rule}${context})${supportText}`;
     case 'ignored':
     case 'stale':
       return `${pad}${e.type}: ${oneLine(String(d.reason ?? ''), 200)}`;

@@ -1,7 +1,7 @@
 import type { AppConfig } from '../../config/index.js';
 import { sql, type Queryable } from '../../db/index.js';
 import { NotFoundError } from '../../errors.js';
-import { conditionsText } from '../../lifecycle/index.js';
+import { decisionContext } from '../../lifecycle/index.js';
 import { customerView } from '../../pipeline/customer-view.js';
 import { getLiveCustomer } from '../../pipeline/index.js';
 import { IDENTITY_LABELS, linkContext, providerUrl, type LinkContext } from '../links.js';
@@ -107,13 +107,13 @@ function EntryLine(props: { entry: Entry; ctx: PageCtx; back: string }) {
   const d = (e.detail ?? {}) as Record<string, unknown>;
   const support = d.support as { from?: string; to?: string } | undefined;
   const supportText = support ? `; support ${support.from} → ${support.to}` : '';
-  const conditions = conditionsText(d.conditions);
+  const context = decisionContext(d);
   switch (e.type) {
     case 'transition':
       if (e.from !== e.to) {
         return (
           <li>
-            state <Badge value={e.from ?? ''} /> → <Badge value={e.to ?? ''} /> <span class="muted">(rule {e.rule}{conditions})</span>
+            state <Badge value={e.from ?? ''} /> → <Badge value={e.to ?? ''} /> <span class="muted">(rule {e.rule}{context})</span>
             {supportText}
           </li>
         );
@@ -122,7 +122,7 @@ function EntryLine(props: { entry: Entry; ctx: PageCtx; back: string }) {
     case 'event':
       return (
         <li>
-          state stays <Badge value={e.to ?? ''} /> <span class="muted">(rule {e.rule}{conditions})</span>
+          state stays <Badge value={e.to ?? ''} /> <span class="muted">(rule {e.rule}{context})</span>
           {supportText}
         </li>
       );

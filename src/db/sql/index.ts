@@ -42,6 +42,7 @@ const NAMES = [
   'getChatbotDecision',
   'getCustomer',
   'getInboxEvent',
+  'getSubscription',
   'haltConnector',
   'heartbeat',
   'insertAlertJobs',
