@@ -37,8 +37,8 @@ export interface Rule {
    * The rule also decides a LATE event: one older than an event already applied to the customer (stale through the
    * customer's watermark) yet the newest word on its own Stripe subscription, e.g. a plan switch whose new
    * subscription's events arrive after the old one's deletion. The first matching rule decides; a late event whose
-   * first match is not marked stays stale. Marked: the rules that end a churn with a live subscription, whose verdict
-   * equals in-order delivery's. Not marked: a late ending (it could churn a customer a newer payment Handoff cannot
+   * first match is not marked stays stale. Marked: the rules that end a churn with a live subscription (trialing,
+   * active, past due), whose verdict equals in-order delivery's. Not marked: a late ending (it could churn a customer a newer payment Handoff cannot
    * tie to a subscription, such as a one-off invoice, says is paying) nor a late `active` on past_due (a newer failed
    * payment still stands).
    */
@@ -82,6 +82,15 @@ export const STATE_TABLE: readonly Rule[] = [
     why: 'a payment failed: one alert per Stripe event',
   },
   { name: 'past_due', on: ['subscription.past_due'], from: ALL_BUT_CHURNED, to: 'past_due', effects: ['crm_sync'], why: 'Stripe marks the subscription past due' },
+  {
+    name: 'past_due_after_churn',
+    on: ['subscription.past_due'],
+    from: ['churned'],
+    late: true,
+    to: 'past_due',
+    effects: ['crm_sync'],
+    why: 'a subscription past due is live: the churn was decided without it (its events came late, or before the install)',
+  },
   {
     name: 'subscription_ended_others_live',
     on: ['subscription.canceled'],

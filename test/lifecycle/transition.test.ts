@@ -127,7 +127,9 @@ describe('STATE_TABLE', () => {
     expect(transition({ lifecycle: 'churned', support: 'none' }, 'subscription.active', STATE_TABLE, 'late')).toMatchObject({ rule: 'first_payment', lifecycle: 'paid' });
     expect(transition({ lifecycle: 'churned', support: 'none' }, 'trial.started', STATE_TABLE, 'late')).toMatchObject({ rule: 'trial_started', lifecycle: 'trial' });
     expect(transition({ lifecycle: 'paid', support: 'none' }, 'subscription.canceled', STATE_TABLE, 'late')).toEqual({ applied: false, reason: 'rule churned does not decide late events' });
-    expect(STATE_TABLE.filter((r) => r.late).map((r) => r.name)).toEqual(['trial_started', 'first_payment']);
+    expect(transition({ lifecycle: 'churned', support: 'none' }, 'subscription.past_due', STATE_TABLE, 'late')).toMatchObject({ rule: 'past_due_after_churn', lifecycle: 'past_due' });
+    expect(transition({ lifecycle: 'paid', support: 'none' }, 'subscription.past_due', STATE_TABLE, 'late')).toEqual({ applied: false, reason: 'rule past_due does not decide late events' });
+    expect(STATE_TABLE.filter((r) => r.late).map((r) => r.name)).toEqual(['trial_started', 'first_payment', 'past_due_after_churn']);
     expect(transition({ lifecycle: 'past_due', support: 'none' }, 'subscription.active', STATE_TABLE, 'late')).toEqual({ applied: false, reason: 'rule recovered does not decide late events' });
     expect(transition({ lifecycle: 'paid', support: 'none' }, 'trial.started', STATE_TABLE, 'late').applied).toBe(false);
   });

@@ -119,6 +119,15 @@ describe.each(DB_KINDS)('several subscriptions per customer on %s', (kind) => {
     expect((await subscriptions()).map((s) => `${s.id} ${s.status}`)).toEqual(['sub_new active', 'sub_old canceled']);
   });
 
+  it('a late past_due subscription reopens a churned customer as past_due; in order it would never have churned', async () => {
+    const { customerId: id } = await recStripe(sub('customer.subscription.created', 'sub_a', 'active', T));
+    expect(await recStripe(sub('customer.subscription.deleted', 'sub_a', 'canceled', T + 20))).toMatchObject({ reason: 'churned' });
+    const bPastDue = sub('customer.subscription.updated', 'sub_b', 'past_due', T + 10);
+    expect(await recStripe(bPastDue)).toMatchObject({ outcome: 'applied', reason: 'past_due_after_churn' });
+    expect(await lifecycle(id!)).toBe('past_due');
+    expect((await timelineOf(bPastDue.id))[0]).toMatchObject({ kind: 'transition', from_state: 'churned', to_state: 'past_due', detail: { late: expect.stringContaining('newest word on sub_b') } });
+  });
+
   it('a late ending is never decided late: two subscriptions ending in reverse order leave the customer paid, the gap named', async () => {
     const { customerId: id } = await recStripe(sub('customer.subscription.created', 'sub_a', 'active', T));
     await recStripe(sub('customer.subscription.created', 'sub_b', 'active', T + 1));
