@@ -179,8 +179,10 @@ export async function recordIn(tx: Tx, event: DomainEvent, payload: unknown, dep
     const reason = `stale: created ${event.watermark.created} is older than ${newest} already applied`;
     if (customer && event.kind && !isNew && (await newestOnItsSubscription(tx, event))) {
       const { decision, evidence } = await decide(customer, customer.lifecycle, event.kind, 'late');
-      const late = `created ${event.watermark.created}, older than ${newest} already applied, yet the newest word on ${event.subscription!.id}`;
-      if (decision.applied) return applyDecision(customer, customer.lifecycle, decision, evidence, late);
+      if (decision.applied) {
+        const late = `created ${event.watermark.created}, older than ${newest} already applied, yet the newest word on ${event.subscription!.id}`;
+        return applyDecision(customer, customer.lifecycle, decision, evidence, late);
+      }
     }
     const decision = customer && event.kind && !isNew ? transition({ lifecycle: customer.lifecycle, support: customer.support }, event.kind, deps.table) : undefined;
     const perEvent = decision?.applied ? decision.effects.filter((e) => PER_EVENT_EFFECTS.has(e)) : [];

@@ -91,7 +91,7 @@ const RuleChange = z.strictObject({
   on: Kinds.optional(),
   from: From.optional(),
   when: When.nullable().optional(),
-  late: z.boolean().optional(),
+  late: RuleFields.late,
   to: oneOf(LIFECYCLE_STATES, 'lifecycle state').nullable().optional(),
   support: oneOf(SUPPORT_STATES, 'support state').nullable().optional(),
   effects: Effects.optional(),

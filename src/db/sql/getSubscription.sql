@@ -1,3 +1,3 @@
--- One Stripe subscription's recorded status and the `created` of the event that set it (migration 0016; recorded from
--- stale events too).
-SELECT status, created FROM subscriptions WHERE id = $1
+-- The `created` of the event whose status the subscriptions table holds for one Stripe subscription (migration
+-- 0016; recorded from stale events too). No row: no status recorded yet.
+SELECT created FROM subscriptions WHERE id = $1
