@@ -456,4 +456,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const kinds = (['pglite', 'postgres'] as const).filter((k) => process.argv.includes(k));
   const s = await runIngest({ quick, print: (f) => console.log(formatFigure(f)), progress: () => undefined }, kinds.length ? kinds : undefined);
   for (const n of s.notes ?? []) console.log(`note: ${n}`);
+  const { peaks } = await import('./support/index.js');
+  for (const p of peaks()) console.log(`peak RSS, ${p.label}: ${p.peakMb} MB`);
 }

@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BackfillRun } from '../../src/backfill/index.js';
 import { startHubspotEmulator, startStripeEmulator, STRIPE_TEST_KEY, type HubspotEmulator, type StripeEmulator } from '../emulators/index.js';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { jobs, settled, waitUntil } from '../support/wait.js';
 import { stripeAccount } from '../stripe-api/objects.js';
 import { lifecycleOf, stateOf } from './support.js';
@@ -16,17 +16,12 @@ const N = 8;
 const SINCE = '2025-12-01';
 
 describe.each(DB_KINDS)('POST /api/admin/backfill on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let stripe: StripeEmulator;
   let hubspot: HubspotEmulator;
   let rt: TestApp;
 
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
   beforeEach(async () => {
-    await truncateAll(t.db);
     stripe = await startStripeEmulator(stripeAccount(N));
     hubspot = await startHubspotEmulator();
   });

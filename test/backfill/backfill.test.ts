@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BackfillRefused, prepareBackfill } from '../../src/backfill/index.js';
 import { StripeApiError } from '../../src/stripe-api/index.js';
 import { startStripeEmulator, type StripeEmulator } from '../emulators/index.js';
 import { startTestApp, stripeRequest, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, truncateAll, useTestDb } from '../support/db.js';
 import { stripeEvent } from '../support/stripe-fixtures.js';
 import { stripeAccount } from '../stripe-api/objects.js';
 import { backfill, backfillDeps, lifecycleOf, stateOf } from './support.js';
@@ -23,16 +23,11 @@ const EXPECTED: Record<string, string> = { 0: 'trial', 1: 'paid', 2: 'past_due',
 const OLD_SINCE = new Date((START - DAY) * 1000); // every seeded invoice is "recent"
 
 describe.each(DB_KINDS)('backfill stripe on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let emu: StripeEmulator;
   let rt: TestApp;
 
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
   beforeEach(async () => {
-    await truncateAll(t.db);
     emu = await startStripeEmulator(stripeAccount(N, START));
     rt = await startTestApp(t, { worker: false });
   });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeEmulator, STRIPE_TEST_KEY, type StripeEmulator } from '../emulators/index.js';
 import { ADMIN_TOKEN } from '../support/app.js';
-import { createTestDb, truncateAll, type TestDb } from '../support/db.js';
+import { truncateAll, useTestDb } from '../support/db.js';
 import { spawnHandoff, type HandoffProcess } from '../support/process.js';
 import { waitUntil } from '../support/wait.js';
 import { cli, closedPort } from '../cli/cli.js';
@@ -81,11 +81,7 @@ describe('handoff backfill stripe (command line)', () => {
   });
 
   describe('directly on PostgreSQL', () => {
-    let t: TestDb;
-    beforeAll(async () => {
-      t = await createTestDb('postgres');
-      return () => t.drop();
-    });
+    const t = useTestDb('postgres');
 
     it('records the state; a bad key fails with a clear message and exit 1', async () => {
       await truncateAll(t.db);

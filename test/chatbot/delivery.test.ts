@@ -1,25 +1,20 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemIds } from '../../src/clock.js';
 import { ensureBootstrapKey } from '../../src/runtime.js';
 import { startHubspotEmulator, startZendeskEmulator, type HubspotEmulator, type ZendeskEmulator } from '../emulators/index.js';
 import { API_KEY, startTestApp, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { settled } from '../support/wait.js';
 import { act, actionBody, reviewVerdict } from './support.js';
 
 /** The gateway's effects delivered by the real dispatcher to the Zendesk and HubSpot emulators. */
 describe.each(DB_KINDS)('chatbot actions delivered end to end on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let zd: ZendeskEmulator;
   let hs: HubspotEmulator;
   let rt: TestApp | undefined;
 
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
   beforeEach(async () => {
-    await truncateAll(t.db);
     await ensureBootstrapKey(t.db, API_KEY, systemIds);
     zd = await startZendeskEmulator();
     hs = await startHubspotEmulator();

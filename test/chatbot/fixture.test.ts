@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemIds } from '../../src/clock.js';
 import { ensureBootstrapKey } from '../../src/runtime.js';
 import { API_KEY, startTestApp, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, truncateAll, useTestDb } from '../support/db.js';
 import { repoRoot } from '../support/stripe-fixtures.js';
 import { act, decisionById, outbox } from './support.js';
 
@@ -33,17 +33,15 @@ describe('chatbot message fixture', () => {
 });
 
 describe.each(DB_KINDS)('every fixture message through POST /api/chatbot/actions on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind);
   let rt: TestApp;
   beforeAll(async () => {
-    t = await createTestDb(kind);
     rt = await startTestApp(t);
     await truncateAll(t.db);
     await ensureBootstrapKey(t.db, API_KEY, systemIds);
   });
   afterAll(async () => {
     await rt.close();
-    await t.drop();
   });
 
   // Each message has its own customer and conversation, so no rate limit or earlier decision interferes.

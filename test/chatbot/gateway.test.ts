@@ -4,7 +4,7 @@ import { sql } from '../../src/db/index.js';
 import { hashApiKey } from '../../src/ingest/index.js';
 import { ensureBootstrapKey } from '../../src/runtime.js';
 import { ADMIN_TOKEN, adminHeaders, API_KEY, appEventRequest, startTestApp, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { act, actionBody, chatbotRequest, count, decisionById, decisions, outbox, reviewVerdict } from './support.js';
 
 interface TimelineEntry {
@@ -17,18 +17,15 @@ interface TimelineEntry {
 const escalation = (conversation: string) => expect.stringMatching(new RegExp(`^chatbot:[0-9a-f]{12}:${conversation}$`));
 
 describe.each(DB_KINDS)('chatbot action gateway on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let rt: TestApp;
   beforeAll(async () => {
-    t = await createTestDb(kind);
     rt = await startTestApp(t);
   });
   afterAll(async () => {
     await rt.close();
-    await t.drop();
   });
   beforeEach(async () => {
-    await truncateAll(t.db);
     await ensureBootstrapKey(t.db, API_KEY, systemIds);
   });
 

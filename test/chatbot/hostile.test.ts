@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemIds } from '../../src/clock.js';
 import { ensureBootstrapKey } from '../../src/runtime.js';
 import { API_KEY, appEventRequest, startTestApp, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { act, actionBody, decisions, reviewVerdict } from './support.js';
 
 /** `{"x": [[[…]]]}` with `depth` levels of arrays inside metadata, as raw JSON (JSON.stringify would overflow building it). */
@@ -10,18 +10,15 @@ const nestedMetadataBody = (depth: number) =>
   JSON.stringify(actionBody({ action: 'tag_customer', confidence: 0.1 })).replace('"conversation_id"', `"metadata":{"x":${'['.repeat(depth)}${']'.repeat(depth)}},"conversation_id"`);
 
 describe.each(DB_KINDS)('chatbot gateway under hostile bodies on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let rt: TestApp;
   beforeAll(async () => {
-    t = await createTestDb(kind);
     rt = await startTestApp(t);
   });
   afterAll(async () => {
     await rt.close();
-    await t.drop();
   });
   beforeEach(async () => {
-    await truncateAll(t.db);
     await ensureBootstrapKey(t.db, API_KEY, systemIds);
   });
 

@@ -4,7 +4,7 @@ import { createLlmClassifier, SYSTEM_PROMPT, type Classifier } from '../../src/c
 import { ensureBootstrapKey } from '../../src/runtime.js';
 import { startLlmEmulator, type LlmEmulator } from '../emulators/index.js';
 import { API_KEY, startTestApp, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { act, actionBody, decisionById } from './support.js';
 
 const LLM_KEY = 'sk-test-classifier-key-0123456789';
@@ -95,11 +95,10 @@ describe('LLM classifier against the OpenAI-compatible emulator', () => {
 });
 
 describe.each(DB_KINDS)('gateway with the LLM classifier on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let rt: TestApp;
   let emu: LlmEmulator;
   beforeAll(async () => {
-    t = await createTestDb(kind);
     emu = await startLlmEmulator({
       apiKey: LLM_KEY,
       answers: [
@@ -112,10 +111,8 @@ describe.each(DB_KINDS)('gateway with the LLM classifier on %s', (kind) => {
   afterAll(async () => {
     await rt.close();
     await emu.close();
-    await t.drop();
   });
   beforeEach(async () => {
-    await truncateAll(t.db);
     await ensureBootstrapKey(t.db, API_KEY, systemIds);
     emu.faults.clear();
     emu.seen.length = 0;

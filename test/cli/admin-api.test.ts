@@ -1,23 +1,18 @@
 import { createHash } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, adminHeaders, appEventRequest, startTestApp, stripeRequest, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { stripeEvent } from '../support/stripe-fixtures.js';
 import { jobs } from '../support/wait.js';
 
 /** The admin API (/api/admin) the CLI uses while a server owns the embedded database. */
 describe.each(DB_KINDS)('admin API on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let rt: TestApp;
   // Connectors enabled so jobs are queued as pending; no worker runs, so nothing is called.
   const env = { HUBSPOT_ACCESS_TOKEN: 'pat-unused', HUBSPOT_BASE_URL: 'http://127.0.0.1:9', SLACK_WEBHOOK_URL: 'http://127.0.0.1:9/hook' };
 
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
   beforeEach(async () => {
-    await truncateAll(t.db);
     rt = await startTestApp(t, { env });
   });
   afterEach(() => rt.close());

@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHubspotEmulator, startSlackEmulator, type HubspotEmulator, type SlackEmulator } from '../emulators/index.js';
 import { ADMIN_TOKEN, STRIPE_SECRET, appEventRequest, startTestApp, stripeRequest, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { stripeEvent } from '../support/stripe-fixtures.js';
 import { jobs, settled, waitUntil } from '../support/wait.js';
 import { cli, closedPort } from './cli.js';
@@ -11,17 +11,12 @@ import { cli, closedPort } from './cli.js';
  * embedded database a server owns) on both databases, and directly on PostgreSQL — same answers.
  */
 describe.each(DB_KINDS)('handoff jobs, keys and trace on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let rt: TestApp;
   let hubspot: HubspotEmulator;
   let slack: SlackEmulator;
 
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
   beforeEach(async () => {
-    await truncateAll(t.db);
     hubspot = await startHubspotEmulator();
     slack = await startSlackEmulator();
     rt = await startTestApp(t, {

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RULE_NAMES } from '../../src/monitor/index.js';
 import {
   startHubspotEmulator,
@@ -17,7 +17,7 @@ import {
   type ZendeskEmulator,
 } from '../emulators/index.js';
 import { ADMIN_TOKEN, API_KEY, STRIPE_SECRET, appEventRequest, startTestApp, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { jobs } from '../support/wait.js';
 import { cli } from './cli.js';
 
@@ -30,19 +30,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  * provider emulators.
  */
 describe.each(DB_KINDS)('handoff doctor on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let rt: TestApp;
   let hubspot: HubspotEmulator;
   let slack: SlackEmulator;
   let zendesk: ZendeskEmulator;
   let resend: ResendEmulator;
 
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
   beforeEach(async () => {
-    await truncateAll(t.db);
     [hubspot, slack, zendesk, resend] = await Promise.all([startHubspotEmulator(), startSlackEmulator(), startZendeskEmulator(), startResendEmulator()]);
   });
   afterEach(async () => {

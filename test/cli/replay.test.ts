@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { STRIPE_SECRET, startTestApp, writeCounts, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { loadFixtureEvent } from '../support/stripe-fixtures.js';
 import { cli, closedPort } from './cli.js';
 
@@ -31,16 +31,11 @@ const file = (name: string, lines: string[]) => {
 const exportFile = () => file('events.jsonl', FIXTURES.map((f) => JSON.stringify(loadFixtureEvent(f))));
 
 describe.each(DB_KINDS)('handoff replay against a running instance on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let rt: TestApp;
   const env = () => ({ STRIPE_WEBHOOK_SECRET: STRIPE_SECRET });
 
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
   beforeEach(async () => {
-    await truncateAll(t.db);
     rt = await startTestApp(t, { web: true });
   });
   afterEach(() => rt.close());

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startSlackEmulator, startZendeskEmulator, type SlackEmulator, type ZendeskEmulator } from '../emulators/index.js';
 import { act, actionBody } from '../chatbot/support.js';
 import { ADMIN_TOKEN, appEventRequest, startTestApp, stripeRequest, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { repoRoot, stripeEvent } from '../support/stripe-fixtures.js';
 import { jobs, settled, waitUntil } from '../support/wait.js';
 
@@ -36,18 +36,13 @@ afterAll(async () => {
 });
 
 describe.each(DB_KINDS)('dashboard in Chromium on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let rt: TestApp;
   let slack: SlackEmulator;
   let zendesk: ZendeskEmulator;
   let page: Page;
 
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t?.drop());
   beforeEach(async () => {
-    await truncateAll(t.db);
     slack = await startSlackEmulator();
     zendesk = await startZendeskEmulator();
     rt = await startTestApp(t, {

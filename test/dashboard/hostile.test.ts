@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemIds } from '../../src/clock.js';
 import { ensureBootstrapKey } from '../../src/runtime.js';
 import { ADMIN_TOKEN, API_KEY, startTestApp, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { act, actionBody } from '../chatbot/support.js';
 import { login } from './support.js';
 
@@ -14,18 +14,15 @@ const brokenMultipart = (body: string, headers: Record<string, string> = {}, con
 });
 
 describe.each(DB_KINDS)('dashboard forms under hostile bodies on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let rt: TestApp;
   beforeAll(async () => {
-    t = await createTestDb(kind);
     rt = await startTestApp(t);
   });
   afterAll(async () => {
     await rt.close();
-    await t.drop();
   });
   beforeEach(async () => {
-    await truncateAll(t.db);
     await t.db.exec('TRUNCATE dashboard_sessions');
     await ensureBootstrapKey(t.db, API_KEY, systemIds);
     rt.logLines.length = 0;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/index.js';
 import { ADMIN_TOKEN, appEventRequest, startTestApp, stripeRequest, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { stripeEvent } from '../support/stripe-fixtures.js';
 import { settled, waitUntil } from '../support/wait.js';
 import { act, actionBody } from '../chatbot/support.js';
@@ -10,17 +10,12 @@ import { csrfFrom, form, login, sessionCookie } from './support.js';
 import { LOGIN_FAILURES, LOGIN_WINDOW_MS } from '../../src/dashboard/login-throttle.js';
 
 describe.each(DB_KINDS)('dashboard routes on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let rt: TestApp;
   let offsetMs = 0;
   const clock = { now: () => new Date(Date.now() + offsetMs) };
 
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
   beforeEach(async () => {
-    await truncateAll(t.db);
     await t.db.exec('TRUNCATE dashboard_sessions');
     offsetMs = 0;
     rt = await startTestApp(t, { clock });

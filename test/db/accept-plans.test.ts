@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { describe, expect, it } from 'vitest';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 
 /** Runs `fn` on its own connection with auto_explain (PostgreSQL's contrib) reporting the plan of every statement,
  * those inside functions included, as a notice; returns the plans in order. */
@@ -28,11 +28,7 @@ async function withPlans(url: string, fn: (client: pg.Client) => Promise<void>):
  * lived — on PGlite, which never analyses, for the life of the process.
  */
 describe.each(DB_KINDS)('the accept step on a new %s database', (kind) => {
-  let t: TestDb;
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
+  const t = useTestDb(kind);
 
   it('has exactly one index that a lookup by source alone could use: UNIQUE (source, event_id)', async () => {
     const { rows } = await t.db.query<{ name: string }>(

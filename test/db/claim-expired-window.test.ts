@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../src/db/index.js';
 import { ensureConnectorStates } from '../../src/dispatcher/connector-state.js';
 import { createLogger } from '../../src/monitor/index.js';
-import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 
 /**
  * A paced connector's window after an outage. The dispatcher's moves for finished jobs travel with its
@@ -12,12 +12,10 @@ import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
  * never claimed anything again after a database restart (found by test/reliability/db-faults.test.ts).
  */
 describe.each(DB_KINDS)('claimJobs with only expired moves on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind);
   beforeAll(async () => {
-    t = await createTestDb(kind);
     await ensureConnectorStates(t.db, new Map([['slack', null]]), createLogger('silent'));
   });
-  afterAll(() => t.drop());
 
   it('stores an empty window and claims on', async () => {
     const { rows: clock } = await t.db.query<{ ms: number }>('SELECT (extract(epoch FROM now()) * 1000)::float8 AS ms');

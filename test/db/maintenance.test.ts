@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock, systemIds } from '../../src/clock.js';
 import { ANALYZE_STATISTICS_TARGET, maintenancePass, startMaintenance } from '../../src/db/maintenance.js';
 import { fromApp } from '../../src/events/index.js';
 import { record } from '../../src/pipeline/index.js';
 import { captureLogger } from '../support/app.js';
-import { createTestDb, type TestDb } from '../support/db.js';
+import { useTestDb } from '../support/db.js';
 import { waitUntil } from '../support/wait.js';
 
 /** PGlite has no autovacuum: db/maintenance.ts VACUUMs and ANALYZEs what autovacuum's thresholds would. */
 describe('PGlite maintenance (the stand-in for autovacuum)', () => {
-  let t: TestDb;
-  beforeAll(async () => {
-    t = await createTestDb('pglite');
-  });
-  afterAll(() => t.drop());
+  const t = useTestDb('pglite');
 
   const deps = { clock: systemClock, ids: systemIds, enabledConnectors: new Set(['hubspot'] as const), maxAttempts: 5 };
   const signups = async (n: number, tag: string) => {

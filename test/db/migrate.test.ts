@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listMigrations, migrate, pendingMigrations } from '../../src/db/index.js';
-import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 
 describe.each(DB_KINDS)('migrations on %s', (kind) => {
-  let t: TestDb;
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
+  const t = useTestDb(kind);
 
   it('applies every migration once and reports none pending', async () => {
     expect(await pendingMigrations(t.db)).toEqual([]);

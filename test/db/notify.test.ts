@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock, systemIds } from '../../src/clock.js';
 import { fromApp } from '../../src/events/index.js';
 import { openPostgres } from '../../src/db/index.js';
 import { record, recordIn } from '../../src/pipeline/index.js';
-import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { waitUntil } from '../support/wait.js';
 
 describe.each(DB_KINDS)('NOTIFY wake-up hint on %s', (kind) => {
-  let t: TestDb;
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
+  const t = useTestDb(kind);
 
   it('fires once per committed event that queued a pending job, and not for one that queued none', async () => {
     let hints = 0;

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDb, type TestDb } from '../support/db.js';
+import { describe, expect, it } from 'vitest';
+import { useTestDb } from '../support/db.js';
 
 /**
  * The README ("Durable where it matters"), `handoff start`'s production warning and the doctor say that embedded PGlite
@@ -7,11 +7,7 @@ import { createTestDb, type TestDb } from '../support/db.js';
  * and those three texts must change with it.
  */
 describe('embedded PGlite durability', () => {
-  let t: TestDb;
-  beforeAll(async () => {
-    t = await createTestDb('pglite');
-  });
-  afterAll(() => t.drop());
+  const t = useTestDb('pglite');
 
   it('runs with fsync off: a commit reaches the page cache, not the disk', async () => {
     const { rows } = await t.db.query<{ fsync: string }>('SHOW fsync');

@@ -1,7 +1,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres, type Database } from '../../src/db/index.js';
-import { createTestDb, type TestDb } from '../support/db.js';
+import { useTestDb } from '../support/db.js';
 import { waitUntil } from '../support/wait.js';
 
 /**
@@ -11,16 +11,14 @@ import { waitUntil } from '../support/wait.js';
  * used to end it), and the pool must go on with fresh connections.
  */
 describe('PostgreSQL: a transaction whose session is ended between statements', () => {
-  let t: TestDb;
+  const t = useTestDb('postgres');
   let db: Database;
   const errors: string[] = [];
   beforeAll(async () => {
-    t = await createTestDb('postgres');
     db = await openPostgres(t.url!, { max: 2, onError: (err) => errors.push(err.message) });
   });
   afterAll(async () => {
     await db?.close();
-    await t?.drop();
   });
 
   it('rejects the transaction, reports the error, and the next ones work', async () => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describePostgres, openPostgres } from '../../src/db/postgres.js';
-import { createTestDb, type TestDb } from '../support/db.js';
+import { useTestDb } from '../support/db.js';
 
 /** PostgreSQL's default Unix socket directory on Debian (the server CI runs against listens there too). */
 const SOCKET_DIR = '/var/run/postgresql';
@@ -16,13 +16,7 @@ describe('DATABASE_URL forms', () => {
   });
 
   describe.skipIf(!existsSync(`${SOCKET_DIR}/.s.PGSQL.5432`))('a Unix socket (postgres:///db?host=/var/run/postgresql)', () => {
-    let t: TestDb;
-    beforeAll(async () => {
-      t = await createTestDb('postgres');
-    });
-    afterAll(async () => {
-      await t?.drop();
-    });
+    const t = useTestDb('postgres');
 
     it('opens, runs statements and transactions through the socket', async () => {
       const u = new URL(t.url!);

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock, systemIds } from '../../src/clock.js';
 import { sql } from '../../src/db/index.js';
 import { fromApp } from '../../src/events/index.js';
 import { record } from '../../src/pipeline/index.js';
-import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 
 /**
  * A completion belongs to ONE claim. When the database was unreachable for longer than a lease, the same
@@ -13,11 +13,7 @@ import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
  * and Slack, which has no idempotency key, got the message again (found by test/reliability/db-faults.test.ts).
  */
 describe.each(DB_KINDS)('finishJobs after a re-claim by the same worker on %s', (kind) => {
-  let t: TestDb;
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
+  const t = useTestDb(kind);
 
   const claim = async () =>
     (

@@ -4,8 +4,8 @@
  * exactly what a bound parameter gives on PostgreSQL, hostile text included; and its prepared statements must
  * survive a rolled-back transaction.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { describe, expect, it } from 'vitest';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 
 const HOSTILE = [
   "it's",
@@ -21,13 +21,7 @@ const HOSTILE = [
 ];
 
 describe.each(DB_KINDS)('statement parameters on %s', (kind) => {
-  let t: TestDb;
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(async () => {
-    await t.drop();
-  });
+  const t = useTestDb(kind);
 
   it('the first uses of a statement, all at once, all succeed (one PREPARE shared by concurrent callers)', async () => {
     const text = "SELECT $1::integer * 2 AS n, 'concurrent first use' AS tag";

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 
 /**
  * Transactions as record() uses them: on PostgreSQL the first statement carries BEGIN and the `final` one carries
@@ -7,13 +7,9 @@ import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
  * on both engines, whatever fails where.
  */
 describe.each(DB_KINDS)('transaction with a final statement on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind);
   beforeAll(async () => {
-    t = await createTestDb(kind);
     await t.db.exec(`CREATE TABLE tf (id integer PRIMARY KEY, note text, tags text[], doc jsonb, at timestamptz)`);
-  });
-  afterAll(async () => {
-    await t?.drop();
   });
   beforeEach(async () => {
     await t.db.exec(`TRUNCATE tf`);

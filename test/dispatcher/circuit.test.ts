@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/index.js';
 import { adminHeaders, startTestApp, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { settled, waitUntil } from '../support/wait.js';
 import { connectorState, jobCounts, probeNow, queueJobs, sleep, totalAttempts } from './gate-support.js';
 
@@ -10,16 +10,11 @@ import { connectorState, jobCounts, probeNow, queueJobs, sleep, totalAttempts } 
  * ended by moving next_probe_at to now, as the clock would: no assertion depends on timing.
  */
 describe.each(DB_KINDS)('connector circuit breaker on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let slack: SlackEmulator;
   let rt: TestApp | undefined;
 
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
   beforeEach(async () => {
-    await truncateAll(t.db);
     slack = await startSlackEmulator();
   });
   afterEach(async () => {

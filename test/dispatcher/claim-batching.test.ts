@@ -8,7 +8,7 @@ import { createMetrics } from '../../src/monitor/index.js';
 import { record } from '../../src/pipeline/index.js';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/index.js';
 import { captureLogger, testConfig } from '../support/app.js';
-import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { stripeEvent } from '../support/stripe-fixtures.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -21,15 +21,13 @@ const CONCURRENCY = 16;
  * busy with claims); the dispatcher now lets slots free for up to DISPATCH_CLAIM_GAP_MS and claims them together.
  */
 describe.each(DB_KINDS)('dispatcher claims in batches under a backlog on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind);
   let slack: SlackEmulator;
   beforeAll(async () => {
-    t = await createTestDb(kind);
     slack = await startSlackEmulator();
   });
   afterAll(async () => {
     await slack.close();
-    await t.drop();
   });
 
   /** Queues JOBS alerts (a tag keeps runs apart), drains them with Slack answering in ~10 ms; returns the claims made. */

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   OUTBOUND_TEST_SECRET,
   startHubspotEmulator,
@@ -8,7 +8,7 @@ import {
   type WebhookReceiver,
 } from '../emulators/index.js';
 import { adminHeaders, startTestApp, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { settled, waitUntil } from '../support/wait.js';
 import { connectorState, jobCounts, probeNow, queueJobs, sleep, totalAttempts } from './gate-support.js';
 
@@ -26,17 +26,12 @@ const DAILY_BODY = JSON.stringify({
  * (cool-down ended by moving next_probe_at, as the clock would) or a new configuration resumes delivery.
  */
 describe.each(DB_KINDS)('connector halts on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let hubspot: HubspotEmulator;
   let rt: TestApp | undefined;
   const receivers: WebhookReceiver[] = [];
 
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
   beforeEach(async () => {
-    await truncateAll(t.db);
     hubspot = await startHubspotEmulator();
   });
   afterEach(async () => {

@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { startResendEmulator, startWebhookReceiver, type ResendEmulator, type WebhookReceiver } from '../emulators/index.js';
 import { appEventRequest, startTestApp, stripeRequest, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { DEFAULT_CREATED, stripeEvent } from '../support/stripe-fixtures.js';
 import { jobs, settled, waitUntil } from '../support/wait.js';
 
@@ -11,7 +11,7 @@ const NEXT_WEEK = DEFAULT_CREATED + 7 * 86_400;
 const FROM = 'Acme <billing@acme.test>';
 
 describe.each(DB_KINDS)('customer emails and signed outbound webhooks end to end on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let resend: ResendEmulator;
   let rx: WebhookReceiver;
   let rt: TestApp | undefined;
@@ -28,12 +28,7 @@ describe.each(DB_KINDS)('customer emails and signed outbound webhooks end to end
   const customerId = async (email: string) =>
     (await t.db.query<{ id: string }>('SELECT id FROM customers WHERE email = $1 AND merged_into IS NULL', [email])).rows[0]!.id;
 
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
   beforeEach(async () => {
-    await truncateAll(t.db);
     resend = await startResendEmulator();
     rx = await startWebhookReceiver();
   });

@@ -1,12 +1,12 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { startHubspotEmulator, startSlackEmulator, type HubspotEmulator, type SlackEmulator } from '../emulators/index.js';
 import { appEventRequest, signStripe, startTestApp, stripeRequest, type TestApp } from '../support/app.js';
 import { stripeEvent } from '../support/stripe-fixtures.js';
 import { jobs, settled, waitUntil } from '../support/wait.js';
 
 describe.each(DB_KINDS)('outbox delivery on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let hubspot: HubspotEmulator;
   let slack: SlackEmulator;
   let rt: TestApp;
@@ -17,12 +17,7 @@ describe.each(DB_KINDS)('outbox delivery on %s', (kind) => {
     ...extra,
   });
 
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
   beforeEach(async () => {
-    await truncateAll(t.db);
     hubspot = await startHubspotEmulator();
     slack = await startSlackEmulator();
   });

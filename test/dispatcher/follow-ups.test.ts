@@ -1,9 +1,9 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Connector, ConnectorName, ConnectorResult, CustomerSnapshot, JobToRun } from '../../src/connectors/index.js';
 import { Dispatcher } from '../../src/dispatcher/index.js';
 import { createMetrics } from '../../src/monitor/index.js';
 import { captureLogger, systemIds, testConfig } from '../support/app.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { jobs, settled, waitUntil } from '../support/wait.js';
 
 /**
@@ -12,16 +12,11 @@ import { jobs, settled, waitUntil } from '../support/wait.js';
  * is the dispatcher's bookkeeping, not any provider.
  */
 describe.each(DB_KINDS)('follow-up jobs and effect notes on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let dispatcher: Dispatcher | undefined;
   const calls: Array<{ connector: string; job: JobToRun; customer: CustomerSnapshot | null }> = [];
 
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
   beforeEach(async () => {
-    await truncateAll(t.db);
     calls.length = 0;
   });
   afterEach(async () => {

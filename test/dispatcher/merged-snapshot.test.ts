@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemIds } from '../../src/clock.js';
 import type { Connector, CustomerSnapshot, JobToRun } from '../../src/connectors/types.js';
 import { connectorFingerprints, Dispatcher } from '../../src/dispatcher/index.js';
 import { createMetrics } from '../../src/monitor/index.js';
 import { captureLogger, testConfig } from '../support/app.js';
-import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { waitUntil } from '../support/wait.js';
 
 /**
@@ -13,11 +13,7 @@ import { waitUntil } from '../support/wait.js';
  * current state and identities, never a tombstone's (claimJobs.sql, its `chain` and `snap`).
  */
 describe.each(DB_KINDS)('a claimed job runs with its customer as it is now, after merges, on %s', (kind) => {
-  let t: TestDb;
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
+  const t = useTestDb(kind);
 
   it('jobs for a record merged once or twice, and for the survivor, all see the survivor; an unmerged customer sees itself', async () => {
     await t.db.exec(`

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemIds } from '../../src/clock.js';
 import type { Connector, ConnectorResult, JobToRun } from '../../src/connectors/types.js';
 import { Dispatcher } from '../../src/dispatcher/index.js';
 import { ProviderError } from '../../src/errors.js';
 import { createMetrics } from '../../src/monitor/index.js';
 import { captureLogger, testConfig } from '../support/app.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, type TestDb, useTestDb } from '../support/db.js';
 import { waitUntil } from '../support/wait.js';
 import { connectorState, queueJobs, sleep } from './gate-support.js';
 
@@ -62,12 +62,7 @@ interface JobState {
  * (a stop, a circuit that opened since their claim) go back to the queue at once, their attempt uncounted.
  */
 describe.each(DB_KINDS)('dispatcher prefetch on %s', (kind) => {
-  let t: TestDb;
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
-  beforeEach(() => truncateAll(t.db));
+  const t = useTestDb(kind, { emptyEach: true });
 
   function dispatcher(connector: CountingConnector, env: Record<string, string>, circuit?: { failureThreshold: number; cooldownMs: number }): Dispatcher {
     const config = testConfig(env);

@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHubspotEmulator, type HubspotEmulator } from '../emulators/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { settled, waitUntil } from '../support/wait.js';
 import { connectorState, probeNow, queueJobs } from './gate-support.js';
 
@@ -12,16 +12,11 @@ import { connectorState, probeNow, queueJobs } from './gate-support.js';
  * ran out (and a third, one lease later, against a provider that is still recovering).
  */
 describe.each(DB_KINDS)('a slow probe keeps its lease on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let hubspot: HubspotEmulator;
   let rt: TestApp | undefined;
 
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
   beforeEach(async () => {
-    await truncateAll(t.db);
     hubspot = await startHubspotEmulator();
   });
   afterEach(async () => {

@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../src/db/index.js';
 import { startHubspotEmulator, startSlackEmulator, type HubspotEmulator, type SlackEmulator } from '../emulators/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, type TestDb, useTestDb } from '../support/db.js';
 import { settled, waitUntil } from '../support/wait.js';
 import { jobCounts, maxInAnyWindow, queueJobs } from './gate-support.js';
 
@@ -14,18 +14,13 @@ import { jobCounts, maxInAnyWindow, queueJobs } from './gate-support.js';
 const SLOW = 170_000;
 
 describe.each(DB_KINDS)('per-connector rate limits on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let slack: SlackEmulator;
   let hubspot: HubspotEmulator;
   const apps: TestApp[] = [];
   const closers: Array<() => Promise<void>> = [];
 
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
   beforeEach(async () => {
-    await truncateAll(t.db);
     slack = await startSlackEmulator();
     hubspot = await startHubspotEmulator();
   });

@@ -1,25 +1,18 @@
 // A paced connector's job holds its most requests (Connector.callsPerJob) of the rolling window from its claim until
 // it has finished, then what it really sent: the claim statement itself, driven claim by claim (no dispatcher loop,
 // no timing), so each grant can be checked against the arithmetic.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from '../../src/db/index.js';
 import { ConnectorGate, type GateColumns } from '../../src/dispatcher/gate.js';
 import { captureLogger } from '../support/app.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { queueJobs } from './gate-support.js';
 
 /** HUBSPOT_RATE_LIMIT=10/60s: a window long enough that no slot expires during the test. */
 const LIMIT = { tokens: 10, intervalMs: 60_000 };
 
 describe.each(DB_KINDS)('a job holds its reservation of the window while it runs on %s', (kind) => {
-  let t: TestDb;
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
-  beforeEach(async () => {
-    await truncateAll(t.db);
-  });
+  const t = useTestDb(kind, { emptyEach: true });
 
   const gateFor = (callsPerJob: number, limit = LIMIT) =>
     new ConnectorGate({ db: t.db, configured: ['hubspot'], rateLimits: { hubspot: limit }, callsPerJob: new Map([['hubspot', callsPerJob]]), logger: captureLogger().logger });

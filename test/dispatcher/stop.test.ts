@@ -7,20 +7,18 @@ import { createMetrics } from '../../src/monitor/index.js';
 import { record } from '../../src/pipeline/index.js';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/index.js';
 import { captureLogger, testConfig } from '../support/app.js';
-import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { stripeEvent } from '../support/stripe-fixtures.js';
 import { jobs, waitUntil } from '../support/wait.js';
 
 describe.each(DB_KINDS)('dispatcher stop on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind);
   let slack: SlackEmulator;
   beforeAll(async () => {
-    t = await createTestDb(kind);
     slack = await startSlackEmulator();
   });
   afterAll(async () => {
     await slack.close();
-    await t.drop();
   });
 
   it('aborts provider calls still hanging after the grace period and records them as retryable', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clerkUserCreated } from '../support/clerk.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { ADMIN_TOKEN, adminHeaders, API_KEY, appEventRequest, clerkRequest, startTestApp, writeCounts, type TestApp } from '../support/app.js';
 import { ensureBootstrapKey } from '../../src/runtime.js';
 import { systemIds } from '../../src/clock.js';
@@ -8,18 +8,15 @@ import { sql } from '../../src/db/index.js';
 import { hashApiKey } from '../../src/ingest/index.js';
 
 describe.each(DB_KINDS)('app events, Clerk and the customer API on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let rt: TestApp;
   beforeAll(async () => {
-    t = await createTestDb(kind);
     rt = await startTestApp(t);
   });
   afterAll(async () => {
     await rt.close();
-    await t.drop();
   });
   beforeEach(async () => {
-    await truncateAll(t.db);
     await ensureBootstrapKey(t.db, API_KEY, systemIds);
   });
 
@@ -126,11 +123,7 @@ describe.each(DB_KINDS)('app events, Clerk and the customer API on %s', (kind) =
 });
 
 describe.each(DB_KINDS)('bootstrap key rotation on %s', (kind) => {
-  let t: TestDb;
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
+  const t = useTestDb(kind);
 
   it('a restart with a new HANDOFF_API_KEY revokes the previous one', async () => {
     const body = { id: 'rot-1', type: 'user.signed_up', customer: { email: 'rot@example.com' } };

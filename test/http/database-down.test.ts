@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../src/db/index.js';
 import { databaseUnavailable } from '../../src/errors.js';
 import { startTestApp, stripeRequest, type TestApp } from '../support/app.js';
-import { createTestDb, type TestDb } from '../support/db.js';
+import { useTestDb } from '../support/db.js';
 import { stripeEvent } from '../support/stripe-fixtures.js';
 
 describe('databaseUnavailable', () => {
@@ -24,7 +24,7 @@ describe('databaseUnavailable', () => {
  * the same delivery is accepted.
  */
 describe('PostgreSQL unreachable: webhooks answer 503 + Retry-After, then recover', () => {
-  let t: TestDb;
+  const t = useTestDb('postgres');
   let rt: TestApp;
   let proxy: Server;
   let port = 0;
@@ -53,7 +53,6 @@ describe('PostgreSQL unreachable: webhooks answer 503 + Retry-After, then recove
   };
 
   beforeAll(async () => {
-    t = await createTestDb('postgres');
     await listen(0);
     const u = target();
     u.port = String(port);
@@ -64,7 +63,6 @@ describe('PostgreSQL unreachable: webhooks answer 503 + Retry-After, then recove
     await rt?.close();
     proxy?.close();
     for (const s of sockets) s.destroy();
-    await t?.drop();
   });
 
   it('503 with Retry-After while down, 200 for the same delivery once it is back', async () => {

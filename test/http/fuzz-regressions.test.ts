@@ -1,21 +1,19 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appEventRequest, signStripe, startTestApp, writeCounts, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { loadFixtureEvent } from '../support/stripe-fixtures.js';
 import { waitUntil } from '../support/wait.js';
 
 /** Inputs the bad-input fuzzer (test/reliability/fuzz.test.ts) turned into 5xx once; each must stay a 4xx. */
 describe.each(DB_KINDS)('fuzz regressions on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind);
   let rt: TestApp;
   beforeAll(async () => {
-    t = await createTestDb(kind);
     rt = await startTestApp(t, { web: true });
   });
   afterAll(async () => {
     await rt.close();
-    await t.drop();
   });
 
   const deepArray = (d: number) => '['.repeat(d) + ']'.repeat(d);

@@ -1,19 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { adminHeaders, appEventRequest, clerkRequest, startTestApp, stripeRequest, type TestApp } from '../support/app.js';
 import { stripeEvent } from '../support/stripe-fixtures.js';
 
 /** Authenticated senders can still send garbage: every such body gets a clear 4xx, never a 5xx. */
 describe.each(DB_KINDS)('hostile but authenticated input on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind);
   let rt: TestApp;
   beforeAll(async () => {
-    t = await createTestDb(kind);
     rt = await startTestApp(t);
   });
   afterAll(async () => {
     await rt.close();
-    await t.drop();
   });
 
   const appCases: Array<[string, unknown]> = [

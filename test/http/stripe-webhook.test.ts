@@ -1,22 +1,19 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { fixtureEventNames, loadFixtureEvent, stripeEvent } from '../support/stripe-fixtures.js';
 import { STRIPE_SECRET, signStripe, startTestApp, stripeRequest, writeCounts, type TestApp } from '../support/app.js';
 
 const ROTATED = 'whsec_test_rotated_secret_9876543210';
 
 describe.each(DB_KINDS)('POST /api/webhooks/stripe on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let rt: TestApp;
   beforeAll(async () => {
-    t = await createTestDb(kind);
     rt = await startTestApp(t, { env: { STRIPE_WEBHOOK_SECRET: `${STRIPE_SECRET},${ROTATED}` } });
   });
   afterAll(async () => {
     await rt.close();
-    await t.drop();
   });
-  beforeEach(() => truncateAll(t.db));
 
   it('accepts every real Stripe delivery in the fixtures (all API versions) with 200, never 5xx', async () => {
     for (const name of fixtureEventNames()) {

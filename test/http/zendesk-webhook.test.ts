@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { ensureBootstrapKey } from '../../src/runtime.js';
 import { adminHeaders, API_KEY, appEventRequest, startTestApp, systemIds, writeCounts, type TestApp } from '../support/app.js';
 import { settled } from '../support/wait.js';
@@ -10,11 +10,10 @@ import { appEscalationId } from '../../src/events/index.js';
 const SECRET = 'zendesk-signing-secret-0123456789';
 
 describe.each(DB_KINDS)('POST /api/webhooks/zendesk on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let zd: ZendeskEmulator;
   let rt: TestApp;
   beforeAll(async () => {
-    t = await createTestDb(kind);
     zd = await startZendeskEmulator();
     rt = await startTestApp(t, {
       worker: true,
@@ -24,10 +23,8 @@ describe.each(DB_KINDS)('POST /api/webhooks/zendesk on %s', (kind) => {
   afterAll(async () => {
     await rt.close();
     await zd.close();
-    await t.drop();
   });
   beforeEach(async () => {
-    await truncateAll(t.db);
     await t.db.exec('TRUNCATE support_tickets');
     await ensureBootstrapKey(t.db, API_KEY, systemIds); // truncateAll empties api_keys too
   });
@@ -145,15 +142,13 @@ describe.each(DB_KINDS)('POST /api/webhooks/zendesk on %s', (kind) => {
 });
 
 describe.each(DB_KINDS)('POST /api/webhooks/zendesk without ZENDESK_WEBHOOK_SECRET on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind);
   let rt: TestApp;
   beforeAll(async () => {
-    t = await createTestDb(kind);
     rt = await startTestApp(t);
   });
   afterAll(async () => {
     await rt.close();
-    await t.drop();
   });
 
   it('refuses every delivery with a 400 that names the variable, and writes nothing', async () => {

@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHubspotEmulator, startSlackEmulator, type HubspotEmulator, type SlackEmulator } from '../emulators/index.js';
 import { appEventRequest, startTestApp, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { alertMessages, evaluations, FAST_ALERTS, getAlerts, resetAll, waitForAlert } from './support.js';
 
 /**
@@ -10,15 +10,11 @@ import { alertMessages, evaluations, FAST_ALERTS, getAlerts, resetAll, waitForAl
  * opens one incident naming the connector (and the variable to fix) and resolves once a probe succeeds.
  */
 describe.each(DB_KINDS)('connector alert rules on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind);
   let slack: SlackEmulator;
   let hubspot: HubspotEmulator;
   let rt: TestApp | undefined;
 
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
   beforeEach(async () => {
     await resetAll(t.db);
     slack = await startSlackEmulator();

@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHubspotEmulator, startResendEmulator, startSlackEmulator, startZendeskEmulator, type HubspotEmulator, type SlackEmulator, type ZendeskEmulator } from '../emulators/index.js';
 import { adminHeaders, appEventRequest, startTestApp, stripeRequest, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { stripeEvent } from '../support/stripe-fixtures.js';
 import { jobs, waitUntil } from '../support/wait.js';
 import { alertMessages, evaluations, FAST_ALERTS, getAlerts, resetAll, waitForAlert } from './support.js';
@@ -13,16 +13,12 @@ import { alertMessages, evaluations, FAST_ALERTS, getAlerts, resetAll, waitForAl
  * holds, and resolves ONCE when the cause is fixed.
  */
 describe.each(DB_KINDS)('outbox alert rules on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind);
   let slack: SlackEmulator;
   let hubspot: HubspotEmulator;
   let zendesk: ZendeskEmulator;
   let rt: TestApp | undefined;
 
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
   beforeEach(async () => {
     await resetAll(t.db);
     slack = await startSlackEmulator();

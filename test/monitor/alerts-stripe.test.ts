@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/index.js';
 import { startTestApp, stripeRequest, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { DEFAULT_CREATED, stripeEvent } from '../support/stripe-fixtures.js';
 import { alertMessages, evaluations, FAST_ALERTS, getAlerts, resetAll, waitForAlert } from './support.js';
 
@@ -10,14 +10,10 @@ import { alertMessages, evaluations, FAST_ALERTS, getAlerts, resetAll, waitForAl
  * failure rate over its window, and a failed payment with no recovery within ALERT_PAYMENT_RECOVERY_MS.
  */
 describe.each(DB_KINDS)('Stripe-fed alert rules on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind);
   let slack: SlackEmulator;
   let rt: TestApp | undefined;
 
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
   beforeEach(async () => {
     await resetAll(t.db);
     slack = await startSlackEmulator();

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { openPostgres } from '../../src/db/index.js';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/index.js';
 import { adminHeaders, startTestApp, stripeRequest, type TestApp } from '../support/app.js';
-import { createTestDb, type TestDb } from '../support/db.js';
+import { type TestDb, useTestDb } from '../support/db.js';
 import { stripeEvent } from '../support/stripe-fixtures.js';
 import { waitUntil } from '../support/wait.js';
 import { alertMessages, evaluations, FAST_ALERTS, getAlerts, resetAll, waitForAlert } from './support.js';
@@ -13,20 +13,18 @@ import { alertMessages, evaluations, FAST_ALERTS, getAlerts, resetAll, waitForAl
  * (PostgreSQL only: an embedded PGlite database belongs to one process.)
  */
 describe('alert leader election on postgres', () => {
-  let t: TestDb;
+  const t = useTestDb('postgres');
   let second: TestDb;
   let slack: SlackEmulator;
   const runtimes: TestApp[] = [];
 
   beforeAll(async () => {
-    t = await createTestDb('postgres');
     // The second runtime gets its own connection pool, as a separate process would.
     const db = await openPostgres(t.url!);
     second = { db, kind: 'postgres', url: t.url, drop: () => db.close() };
   });
   afterAll(async () => {
     await second.drop();
-    await t.drop();
   });
   beforeEach(async () => {
     await resetAll(t.db);

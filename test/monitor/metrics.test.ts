@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/index.js';
 import { adminHeaders, appEventRequest, signStripe, startTestApp, stripeRequest, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { stripeEvent } from '../support/stripe-fixtures.js';
 import { settled, waitUntil } from '../support/wait.js';
 import { FAST_ALERTS, resetAll } from './support.js';
@@ -19,14 +19,10 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 describe.each(DB_KINDS)('GET /metrics on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind);
   let slack: SlackEmulator;
   let rt: TestApp | undefined;
 
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
   beforeEach(async () => {
     await resetAll(t.db);
     slack = await startSlackEmulator();

@@ -2,12 +2,12 @@
 // reads: a failure stays open until the invoice is paid, voided or written off, or the customer pays at or after it,
 // in whichever order Stripe delivers those events; and installs that recorded invoice events before the table
 // existed get the same standing from their inbox.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock, systemIds } from '../../src/clock.js';
 import { listMigrations, migrate, sql } from '../../src/db/index.js';
 import { fromStripe } from '../../src/events/index.js';
 import { record, type RecordDeps } from '../../src/pipeline/index.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { DEFAULT_CREATED as T, loadFixtureEvent, stripeEvent, type StripeEventJson } from '../support/stripe-fixtures.js';
 
 const deps: RecordDeps = { clock: systemClock, ids: systemIds, enabledConnectors: new Set(['slack']), maxAttempts: 5 };
@@ -17,16 +17,7 @@ const invoice = (type: string, id: string, cus: string, created: number, amountD
   stripeEvent(type, 'invoice', { id, customer: cus, customer_email: `${cus}@example.com`, amount_due: amountDue, amount_paid: type === 'invoice.payment_failed' ? 0 : amountDue, currency: 'eur', subscription: null, parent: null }, { created });
 
 describe.each(DB_KINDS)('invoice payment standing on %s', (kind) => {
-  let t: TestDb;
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(async () => {
-    await t.drop();
-  });
-  beforeEach(async () => {
-    await truncateAll(t.db);
-  });
+  const t = useTestDb(kind, { emptyEach: true });
 
   const rec = (evt: StripeEventJson) => record(t.db, fromStripe(evt), evt, deps);
   /** What the alert would report now, whatever the recovery window (-1 min: every failure already counts as late). */

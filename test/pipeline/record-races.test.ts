@@ -14,27 +14,18 @@
  * handoff_lock_event, migrations 0010 and 0012), make them pass.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock, systemIds } from '../../src/clock.js';
 import { fromApp, fromStripe } from '../../src/events/index.js';
 import { record, type RecordDeps, type RecordResult } from '../../src/pipeline/index.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { DEFAULT_CREATED as T, stripeEvent, type StripeEventJson } from '../support/stripe-fixtures.js';
 import { waitUntil } from '../support/wait.js';
 
 const deps: RecordDeps = { clock: systemClock, ids: systemIds, enabledConnectors: new Set(['hubspot', 'slack']), maxAttempts: 5 };
 
 describe.each(DB_KINDS)('record() racing on one customer via different identities on %s', (kind) => {
-  let t: TestDb;
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(async () => {
-    await t.drop();
-  });
-  beforeEach(async () => {
-    await truncateAll(t.db);
-  });
+  const t = useTestDb(kind, { emptyEach: true });
 
   const app = (body: Record<string, unknown>) => record(t.db, fromApp(body, new Date()), body, deps);
   const stripe = (evt: StripeEventJson) => record(t.db, fromStripe(evt), evt, deps);

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock, systemIds } from '../../src/clock.js';
 import { fromApp, fromClerk, fromStripe, type DomainEvent } from '../../src/events/index.js';
 import { record, type RecordDeps } from '../../src/pipeline/index.js';
 import { clerkUserCreated } from '../support/clerk.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { DEFAULT_CREATED as T, loadFixtureEvent, stripeEvent, type JsonObject, type StripeEventJson } from '../support/stripe-fixtures.js';
 
 const deps: RecordDeps = {
@@ -73,16 +73,7 @@ const checkout = (over: JsonObject, created = T) => stripeEvent('checkout.sessio
 const app = (body: Record<string, unknown>) => fromApp(body, new Date());
 
 describe.each(DB_KINDS)('record() on %s', (kind) => {
-  let t: TestDb;
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(async () => {
-    await t.drop();
-  });
-  beforeEach(async () => {
-    await truncateAll(t.db);
-  });
+  const t = useTestDb(kind, { emptyEach: true });
 
   const rec = (e: DomainEvent, payload: unknown = {}, d: RecordDeps = deps) => record(t.db, e, payload, d);
   const recStripe = (evt: StripeEventJson, d: RecordDeps = deps) => record(t.db, fromStripe(evt), evt, d);

@@ -1,14 +1,14 @@
 // A customer with several Stripe subscriptions (a second product, an add-on sold as its own subscription): one of
 // them ending must not churn a customer another one still pays for, on both engines, through merges, and for
 // installs that recorded their subscription events before the subscriptions table existed (migration 0016).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock, systemIds } from '../../src/clock.js';
 import { traceCustomer } from '../../src/admin/index.js';
 import { renderTrace } from '../../src/cli/commands/trace.js';
 import { listMigrations, migrate } from '../../src/db/index.js';
 import { fromApp, fromStripe } from '../../src/events/index.js';
 import { record, type RecordDeps } from '../../src/pipeline/index.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { DEFAULT_CREATED as T, stripeEvent, type JsonObject, type StripeEventJson } from '../support/stripe-fixtures.js';
 
 const deps: RecordDeps = { clock: systemClock, ids: systemIds, enabledConnectors: new Set(['hubspot', 'slack']), maxAttempts: 5 };
@@ -21,16 +21,7 @@ const invoice = (type: string, id: string, created: number, over: JsonObject = {
   stripeEvent(type, 'invoice', { id, customer: 'cus_multi', parent: { subscription_details: { subscription: 'sub_new' } }, ...over }, { created });
 
 describe.each(DB_KINDS)('several subscriptions per customer on %s', (kind) => {
-  let t: TestDb;
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(async () => {
-    await t.drop();
-  });
-  beforeEach(async () => {
-    await truncateAll(t.db);
-  });
+  const t = useTestDb(kind, { emptyEach: true });
 
   const recStripe = (evt: StripeEventJson) => record(t.db, fromStripe(evt), evt, deps);
   const rows = async <R>(text: string, params: unknown[] = []) => (await t.db.query<R>(text, params)).rows;

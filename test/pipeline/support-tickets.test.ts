@@ -1,5 +1,5 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { adminHeaders, appEventRequest, startTestApp, type TestApp } from '../support/app.js';
 import { jobs, settled, waitUntil } from '../support/wait.js';
 import { appEscalationId } from '../../src/events/index.js';
@@ -16,16 +16,11 @@ interface CustomerView {
 }
 
 describe.each(DB_KINDS)('support tickets end to end on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let zd: ZendeskEmulator;
   let rt: TestApp | undefined;
 
-  beforeAll(async () => {
-    t = await createTestDb(kind);
-  });
-  afterAll(() => t.drop());
   beforeEach(async () => {
-    await truncateAll(t.db);
     await t.db.exec('TRUNCATE support_tickets');
     zd = await startZendeskEmulator();
   });

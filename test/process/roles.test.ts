@@ -1,17 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotEmulator, type HubspotEmulator } from '../emulators/index.js';
 import { ADMIN_TOKEN, API_KEY, appEventRequest } from '../support/app.js';
-import { createTestDb, type TestDb } from '../support/db.js';
+import { useTestDb } from '../support/db.js';
 import { spawnHandoff, type HandoffProcess } from '../support/process.js';
 import { jobs, waitUntil } from '../support/wait.js';
 
 /** PostgreSQL lets roles scale apart: `handoff migrate`, then web and two workers share one database. */
 describe('handoff migrate, web and worker as separate processes on PostgreSQL', () => {
-  let t: TestDb;
+  const t = useTestDb('postgres');
   let hubspot: HubspotEmulator;
   const procs: HandoffProcess[] = [];
   beforeAll(async () => {
-    t = await createTestDb('postgres');
     // An empty database: `handoff migrate` must create every table itself.
     await t.db.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
     hubspot = await startHubspotEmulator({ rateLimit: { max: 100_000, intervalMs: 10_000 } });
@@ -19,7 +18,6 @@ describe('handoff migrate, web and worker as separate processes on PostgreSQL', 
   afterAll(async () => {
     for (const p of procs) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
     await hubspot.close();
-    await t.drop();
   });
 
   const env = () => ({

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../cli/cli.js';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { spawnHandoff } from '../support/process.js';
 import { settled } from '../support/wait.js';
 import { paidCustomer, providerEnv, startProviders, type DriftReportJson, type Providers } from './support.js';
@@ -18,19 +18,17 @@ async function run(args: string[], env: Record<string, string>) {
  * real process, and on PostgreSQL directly: exit 1 while drift is left, 0 once healed or when there is none.
  */
 describe.each(DB_KINDS)('handoff reconcile on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind);
   let p: Providers;
   let rt: TestApp;
 
   beforeAll(async () => {
-    t = await createTestDb(kind);
     p = await startProviders();
     rt = await startTestApp(t, { web: true, worker: true, env: providerEnv(p) });
   });
   afterAll(async () => {
     await rt?.close();
     await p?.close();
-    await t?.drop();
   });
 
   it('through the server\'s admin API, as a real process: reports (exit 1), fixes (exit 0), then finds nothing (exit 0)', async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stripeSubscription } from '../stripe-api/objects.js';
 import { ensureBootstrapKey } from '../../src/runtime.js';
 import { adminHeaders, API_KEY, startTestApp, stripeRequest, systemIds, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, truncateAll, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { signZendeskWebhook, zendeskStatusChanged } from '../emulators/index.js';
 import { stripeEvent } from '../support/stripe-fixtures.js';
 import { settled } from '../support/wait.js';
@@ -30,22 +30,19 @@ import {
 const ZENDESK_WEBHOOK_SECRET = 'zendesk-signing-secret-0123456789';
 
 describe.each(DB_KINDS)('reconcile on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind, { emptyEach: true });
   let p: Providers;
   let rt: TestApp;
 
   beforeAll(async () => {
-    t = await createTestDb(kind);
     p = await startProviders();
     rt = await startTestApp(t, { worker: true, env: providerEnv(p, { ZENDESK_WEBHOOK_SECRET }) });
   });
   afterAll(async () => {
     await rt?.close();
     await p?.close();
-    await t?.drop();
   });
   beforeEach(async () => {
-    await truncateAll(t.db);
     await ensureBootstrapKey(t.db, API_KEY, systemIds);
   });
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cli, closedPort } from '../cli/cli.js';
 import { ADMIN_TOKEN, API_KEY, STRIPE_SECRET, appEventRequest, startTestApp, stripeRequest, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { spawnHandoff, type HandoffProcess } from '../support/process.js';
 import { DEFAULT_CREATED, repoRoot, stripeEvent } from '../support/stripe-fixtures.js';
 import { buildHistory, envFor, scratchSchemas, startEmulators, type Emulators, type History } from './history.js';
@@ -23,13 +23,12 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
  * on PostgreSQL directly (DATABASE_URL) and through the API. Same answers either way.
  */
 describe.each(DB_KINDS)('handoff rehearse (CLI) on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind);
   let e: Emulators;
   let rt: TestApp;
   let h: History;
 
   beforeAll(async () => {
-    t = await createTestDb(kind);
     e = await startEmulators();
     rt = await startTestApp(t, { web: true, worker: true, env: envFor(e) });
     h = await buildHistory(rt, t.db, e);
@@ -37,7 +36,6 @@ describe.each(DB_KINDS)('handoff rehearse (CLI) on %s', (kind) => {
   afterAll(async () => {
     await rt.close();
     await e.close();
-    await t.drop();
   });
 
   const ways = () => [

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminHeaders, appEventRequest, startTestApp, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { buildHistory, envFor, scratchSchemas, snapshotPublic, startEmulators, type Emulators, type History } from './history.js';
 import { STATE_TABLE } from '../../src/lifecycle/index.js';
 import { candidateOf, currentOf, RehearsalAborted, runRehearsal, type RehearsalReport } from '../../src/rehearse/index.js';
@@ -18,13 +18,12 @@ async function rehearseVia(rt: TestApp, body: unknown): Promise<{ status: number
 const keys = (r: RehearsalReport, which: 'added' | 'dropped') => r.jobs[which].map((j) => `${j.customer?.label} ${j.connector} ${j.kind} ${j.idempotencyKey}`).sort();
 
 describe.each(DB_KINDS)('handoff rehearse on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind);
   let e: Emulators;
   let rt: TestApp;
   let h: History;
 
   beforeAll(async () => {
-    t = await createTestDb(kind);
     e = await startEmulators();
     rt = await startTestApp(t, { worker: true, env: envFor(e) });
     h = await buildHistory(rt, t.db, e);
@@ -32,7 +31,6 @@ describe.each(DB_KINDS)('handoff rehearse on %s', (kind) => {
   afterAll(async () => {
     await rt.close();
     await e.close();
-    await t.drop();
   });
 
   it('the current configuration reproduces reality exactly: no differences (the self-check)', async () => {

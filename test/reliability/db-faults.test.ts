@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { migrate, openPostgres, type Database } from '../../src/db/index.js';
-import { createTestDb, type TestDb } from '../support/db.js';
+import { useTestDb } from '../support/db.js';
 import type { HandoffProcess } from '../support/process.js';
 import { waitUntil } from '../support/wait.js';
 import { checkProviders, duplicates, readLedger, type Ledger, type ProviderCheck } from './support/ledger.js';
@@ -67,16 +67,14 @@ describe('database faults under load (PostgreSQL)', () => {
   });
 
   describe('connections killed with pg_terminate_backend', () => {
-    let t: TestDb;
+    const t = useTestDb('postgres');
     let admin: pg.Client;
     beforeAll(async () => {
-      t = await createTestDb('postgres');
       admin = new pg.Client({ connectionString: t.url });
       await admin.connect();
     });
     afterAll(async () => {
       await admin?.end();
-      await t?.drop();
     });
 
     const backends = async () =>

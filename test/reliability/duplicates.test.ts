@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { settled } from '../support/wait.js';
 import { checkProviders, duplicates, readLedger } from './support/ledger.js';
 import { CONNECTORS, eventMix, expectedEffects, pool, providerEffects, runTag, shuffled, startProviders, type Providers } from './support/input-load.js';
@@ -17,12 +17,11 @@ const CONCURRENCY = 64;
 const SEED = 64_100;
 
 describe.each(DB_KINDS)('10,000 duplicate deliveries on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind);
   let providers: Providers;
   let rt: TestApp;
 
   beforeAll(async () => {
-    t = await createTestDb(kind);
     providers = await startProviders();
     rt = await startTestApp(t, { web: true, worker: true, env: {
         ...providers.env,
@@ -37,7 +36,6 @@ describe.each(DB_KINDS)('10,000 duplicate deliveries on %s', (kind) => {
   afterAll(async () => {
     await rt?.close();
     await providers?.close();
-    await t?.drop();
   });
 
   it(`${DISTINCT} events × ${COPIES} copies at concurrency ${CONCURRENCY} → exactly one effect per event and connector`, async () => {

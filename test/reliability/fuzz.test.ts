@@ -9,7 +9,7 @@ import { openSession } from '../../src/dashboard/session.js';
 import { createLogger } from '../../src/monitor/index.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
 import { ADMIN_TOKEN, API_KEY, CLERK_SECRET, STRIPE_SECRET, testConfig } from '../support/app.js';
-import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { spawnHandoff, type HandoffProcess } from '../support/process.js';
 import { framingAttacks, rawRequest } from './support/raw-http.js';
 import { tableCounter, type FuzzRequest } from './support/routes.js';
@@ -124,14 +124,13 @@ function toInit(r: FuzzRequest): RequestInit {
 }
 
 describe.each(DB_KINDS)('bad input on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind);
   let rt: Runtime;
   let errorLines = 0;
   const errorSamples: string[] = [];
   const tally = new Tally();
 
   beforeAll(async () => {
-    t = await createTestDb(kind);
     // The production logger; every error-level line ("request failed", a crashed job loop, …) fails the run.
     const sink = new Writable({
       write(chunk, _e, cb) {
@@ -147,7 +146,6 @@ describe.each(DB_KINDS)('bad input on %s', (kind) => {
   });
   afterAll(async () => {
     await rt?.close();
-    await t?.drop();
   });
 
   it(`≈${Math.round(Object.values(RUNS).reduce((a, b) => a + b) * SCALE)} hostile requests in-process: no 5xx, no write from a refused request`, async () => {

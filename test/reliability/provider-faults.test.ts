@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fault } from '../emulators/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { DB_KINDS, useTestDb } from '../support/db.js';
 import { settled } from '../support/wait.js';
 import { checkProviders, readLedger } from './support/ledger.js';
 import { CONNECTORS, eventMix, expectedEffects, pool, providerEffects, runTag, startProviders, type Connector, type LoadEvent, type Providers } from './support/input-load.js';
@@ -33,12 +33,11 @@ const PHASES: Array<{ fault: Fault; label: string; slack?: false }> = [
 ];
 
 describe.each(DB_KINDS)('provider faults on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind);
   let providers: Providers;
   let rt: TestApp;
 
   beforeAll(async () => {
-    t = await createTestDb(kind);
     providers = await startProviders();
     rt = await startTestApp(t, {
       web: true,
@@ -64,7 +63,6 @@ describe.each(DB_KINDS)('provider faults on %s', (kind) => {
   afterAll(async () => {
     await rt?.close();
     await providers?.close();
-    await t?.drop();
   });
 
   it('every fault kind at every provider for a window → ≥ 99.9 % delivered after recovery, the rest dead with a reason, nothing twice', async () => {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { migrate, openPglite, openPostgres, type Database } from '../../src/db/index.js';
 
@@ -68,4 +69,42 @@ export async function truncateAll(db: Database): Promise<void> {
       if ((err as { code?: string }).code !== '40P01' || attempt >= 5) throw err;
     }
   }
+}
+
+/**
+ * The calling describe block's own database: created before its first test, dropped after its last, and with
+ * `{ emptyEach: true }` emptied before each test. Call it first in the block: vitest runs before-hooks in the order
+ * they were registered and after-hooks in reverse (sequence.hooks "stack"), so the block's own beforeAll and beforeEach
+ * see the database and its afterAll (an app, a server) ends before the database is dropped.
+ * The handle works inside the block's hooks and tests only; before beforeAll or after afterAll it throws.
+ */
+export function useTestDb(kind: DbKind, opts: { emptyEach?: boolean } = {}): TestDb {
+  let current: TestDb | undefined;
+  const open = (): TestDb => {
+    if (!current) throw new Error(`useTestDb(${kind}): the database exists only inside its describe block's hooks and tests`);
+    return current;
+  };
+  beforeAll(async () => {
+    current = await createTestDb(kind);
+  });
+  afterAll(async () => {
+    const t = current;
+    current = undefined;
+    await t?.drop();
+  });
+  if (opts.emptyEach) beforeEach(() => truncateAll(open().db));
+  return {
+    kind,
+    get db() {
+      return open().db;
+    },
+    get url() {
+      return open().url;
+    },
+    async drop() {
+      const t = open();
+      current = undefined;
+      await t.drop();
+    },
+  };
 }
