@@ -15,7 +15,7 @@ export { DatabaseInUseError, LOCK_FILE } from './dir-lock.js';
  * memory, so it is resident from the first second; 32MB holds the working set of a single-process install
  * (hot customers, identities, the outbox head) and pages beyond it come from the OS page cache.
  */
-const SHARED_BUFFERS = '32MB';
+const SHARED_BUFFERS = process.env.HANDOFF_DIAG_SHARED_BUFFERS ?? '32MB';
 
 /**
  * Embedded PostgreSQL (WASM). ONE connection: the process that opens the data dir owns it, and

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, STRIPE_SECRET, startTestApp, type TestApp } from '../support/app.js';
-import { createTestDb, type TestDb } from '../support/db.js';
+import { useTestDb } from '../support/db.js';
 import { startDnsServer, type TestDnsServer } from '../support/dns.js';
 import { cli, closedPort } from './cli.js';
 import { makeCert, serveHttps, type TestCert } from './https.js';
@@ -24,7 +24,7 @@ const fixOf = (out: string, title: string) => {
  * time, and a DNS server (dns2) on loopback.
  */
 describe('handoff doctor from outside: configuration, --url, TLS and --domain', () => {
-  let t: TestDb;
+  const t = useTestDb('pglite');
   let rt: TestApp;
   let other: Server;
   let otherUrl: string;
@@ -34,7 +34,6 @@ describe('handoff doctor from outside: configuration, --url, TLS and --domain', 
   const env = (extra: Record<string, string | undefined> = {}) => ({ HANDOFF_URL: rt.url!, HANDOFF_ADMIN_TOKEN: ADMIN_TOKEN, STRIPE_WEBHOOK_SECRET: STRIPE_SECRET, ...extra });
 
   beforeAll(async () => {
-    t = await createTestDb('pglite');
     rt = await startTestApp(t, { web: true, worker: true, env: { ALERT_EVAL_INTERVAL_MS: '0' } });
     // Another app on the URL: an HTML 404 for everything except a health-looking GET; POST is a 405.
     other = createServer((req, res) => {
@@ -48,7 +47,6 @@ describe('handoff doctor from outside: configuration, --url, TLS and --domain', 
   });
   afterAll(async () => {
     await rt.close();
-    await t.drop();
     await new Promise<void>((r) => other.close(() => r()));
     await dns.close();
     for (const c of certs) c.remove();

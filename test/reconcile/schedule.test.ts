@@ -3,7 +3,7 @@ import { openPostgres } from '../../src/db/index.js';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/index.js';
 import { alertMessages, waitForAlert } from '../monitor/support.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { createTestDb, DB_KINDS, type TestDb } from '../support/db.js';
+import { DB_KINDS, type TestDb, useTestDb } from '../support/db.js';
 import { paidCustomer, providerEnv, startProviders, type Providers } from './support.js';
 
 const TITLE = 'Customer state drifted from the providers';
@@ -15,14 +15,13 @@ const TITLE = 'Customer state drifted from the providers';
  * separate process would.
  */
 describe.each(DB_KINDS)('scheduled reconcile on %s', (kind) => {
-  let t: TestDb;
+  const t = useTestDb(kind);
   let other: TestDb;
   let p: Providers;
   let slack: SlackEmulator;
   const runtimes: TestApp[] = [];
 
   beforeAll(async () => {
-    t = await createTestDb(kind);
     if (kind === 'postgres') {
       const db = await openPostgres(t.url!);
       other = { db, kind, url: t.url, drop: () => db.close() };
@@ -33,7 +32,6 @@ describe.each(DB_KINDS)('scheduled reconcile on %s', (kind) => {
   afterAll(async () => {
     await Promise.all(runtimes.map((rt) => rt.close()));
     if (other !== t) await other.drop();
-    await t?.drop();
     await slack?.close();
     await p?.close();
   });
