@@ -14,8 +14,11 @@ export { DatabaseInUseError, LOCK_FILE } from './dir-lock.js';
  * PGlite's buffer cache. PostgreSQL's default (128MB) is allocated and touched at start-up inside the WASM
  * memory, so it is resident from the first second; 32MB holds the working set of a single-process install
  * (hot customers, identities, the outbox head) and pages beyond it come from the OS page cache.
+ * Not smaller: with 8MB the PGlite ingest benchmark's server spent 3,560-3,865 µs of CPU per event at c=64 in three of
+ * four runs against 2,280-2,495 with 32MB in the runs between them (likely the misses: each one a read through
+ * PGlite's file system layer, in JavaScript), for a peak RSS of 248-284 MB against 268-321: less, inside the spread.
  */
-const SHARED_BUFFERS = process.env.HANDOFF_DIAG_SHARED_BUFFERS ?? '32MB';
+const SHARED_BUFFERS = '32MB';
 
 /**
  * Embedded PostgreSQL (WASM). ONE connection: the process that opens the data dir owns it, and
