@@ -18,6 +18,7 @@ import type { BenchContext, Figure, Section } from './report.js';
 import { cpuBetween, sampleCpu, sampleDb } from './cpu.js';
 import { benchDb, closedLoop, DB_LABEL, openLoop, runOnce, signedStripeRequest, startServer, STRIPE_BENCH_SECRET, type BenchDb, type LoadResult } from './support/index.js';
 import { diskSyncProbe, type DiskSyncResult } from './support/disk.js';
+import { describeInside, markInside, readInside, type InsideView } from './support/inside.js';
 
 const LEVELS = [1, 8, 32, 64] as const;
 /** Handoff's PostgreSQL pool size (openPostgres default); the raw loop gets the same. */
@@ -266,7 +267,7 @@ async function runEngine(ctx: BenchContext, kind: 'pglite' | 'postgres', plan: P
     const levels: Array<{ c: number; handoff: LoadResult; events: number; serverCpuUs?: number; dbCpuUs?: number }> = [];
     // PostgreSQL: a side connection to read which backends serve the server (their CPU is the database's share).
     const side = kind === 'postgres' ? await d.open({ max: 1 }) : undefined;
-    let paced: { rate: number; r: LoadResult } | undefined;
+    let paced: { rate: number; r: LoadResult; inside: InsideView } | undefined;
     try {
       // Warm-up (JIT, prepared statements, caches): not measured. A server that has just started is not the one that
       // serves a founder for weeks: measured on PostgreSQL at c=8, its CPU per event fell from ~1,010 µs over its first
@@ -295,9 +296,10 @@ async function runEngine(ctx: BenchContext, kind: 'pglite' | 'postgres', plan: P
       const rate = Math.max(1, Math.round(peak / 2));
       const count = Math.max(10, Math.round(rate * plan.pacedSeconds));
       const events = lifecycleEvents(count, `p${kind[1]}`);
+      const mark = await markInside(server);
       const r = await openLoop({ baseUrl: server.url, count, ratePerSecond: rate, requestFor: (i) => signedStripeRequest(events[i]), onProgress: (k) => ctx.progress(`ingest ${label} paced`, k, count) });
       if (r.failures) throw new Error(`ingest ${label} paced: ${r.failures} requests failed: ${r.errors.join(' | ')}`);
-      paced = { rate, r };
+      paced = { rate, r, inside: await readInside(server, mark) };
     } finally {
       await side?.close();
       const peakMb = await server.stop();
@@ -387,6 +389,14 @@ async function runEngine(ctx: BenchContext, kind: 'pglite' | 'postgres', plan: P
       };
       ctx.print(f50);
       figures.push(f50);
+      // Where the tail is: the server's own handler time and event-loop delay over the same window (bench/support/inside.ts).
+      const fh: Figure = { name: `ingest ${label} p99 handler time at half peak (the server's access log, ${paced.inside.requests} requests)`, value: paced.inside.handlerP99Ms, unit: 'ms' };
+      const fl: Figure = { name: `ingest ${label} p99 event-loop delay at half peak (the server's, beyond its 10 ms probe period)`, value: paced.inside.loopDelayP99Ms, unit: 'ms' };
+      for (const f of [fh, fl]) {
+        ctx.print(f);
+        figures.push(f);
+      }
+      notes.push(`${label} at half peak, ${describeInside(paced.inside)}. The client's latency minus the handler's is time before the app saw the request: the event loop busy with other requests or a GC pause, the kernel, the other processes on the cores.`);
       if (disk) {
         const fd: Figure = { name: `disk write + fdatasync p99 at the same rate (8 KiB, open loop, ${disk.count} flushes)`, value: disk.p99Ms, unit: 'ms' };
         ctx.print(fd);

@@ -3,7 +3,7 @@
 // /proc/<pid>/status), read just before the process is stopped; every stopped server adds one entry to
 // `peaks()` for the memory section.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../../test/support/stripe-fixtures.js';
 import { processCpuMs } from '../cpu.js';
@@ -88,6 +88,20 @@ export function serverOverrides(): string {
   return set.length ? ` with ${set.map((n) => `${n}="${process.env[n]!.trim()}"`).join(' ')}` : '';
 }
 
+/**
+ * With BENCH_SERVER_LOG_DIR set, a server's stdout and stderr (its JSON log lines: `database maintenance`, slow
+ * requests, …) are also written to `<dir>/<label>-<pid>.log`, to line a latency tail up with what the server did.
+ */
+function keepLog(label: string, proc: ChildProcess): void {
+  const dir = process.env.BENCH_SERVER_LOG_DIR;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  const file = createWriteStream(path.join(dir, `${label.replace(/[^A-Za-z0-9]+/g, '-')}-${proc.pid}.log`));
+  proc.stdout!.pipe(file, { end: false });
+  proc.stderr!.pipe(file, { end: false });
+  proc.once('close', () => file.end());
+}
+
 function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
   try {
     const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
@@ -117,6 +131,7 @@ export async function startServer(opts: { label: string; env: Record<string, str
   let err = '';
   proc.stdout!.on('data', (d) => (out += d.toString()));
   proc.stderr!.on('data', (d) => (err += d.toString()));
+  keepLog(opts.label, proc);
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     const started = Date.now();
