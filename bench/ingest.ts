@@ -16,9 +16,9 @@ import { identityPairs } from '../src/pipeline/customers.js';
 import { stripeEvent, type StripeEventJson } from '../test/support/stripe-fixtures.js';
 import type { BenchContext, Figure, Section } from './report.js';
 import { cpuBetween, sampleCpu, sampleDb } from './cpu.js';
-import { benchDb, closedLoop, DB_LABEL, openLoop, runOnce, signedStripeRequest, startServer, STRIPE_BENCH_SECRET, type BenchDb, type LoadResult } from './support/index.js';
+import { benchDb, closedLoop, DB_LABEL, openLoop, peaks, runOnce, signedStripeRequest, startServer, STRIPE_BENCH_SECRET, type BenchDb, type LoadResult } from './support/index.js';
 import { diskSyncProbe, type DiskSyncResult } from './support/disk.js';
-import { describeInside, markInside, readInside, type InsideView } from './support/inside.js';
+import { describeInside, LOOP_RESOLUTION_MS, markInside, readInside, type InsideView } from './support/inside.js';
 
 const LEVELS = [1, 8, 32, 64] as const;
 /** Handoff's PostgreSQL pool size (openPostgres default); the raw loop gets the same. */
@@ -391,7 +391,7 @@ async function runEngine(ctx: BenchContext, kind: 'pglite' | 'postgres', plan: P
       figures.push(f50);
       // Where the tail is: the server's own handler time and event-loop delay over the same window (bench/support/inside.ts).
       const fh: Figure = { name: `ingest ${label} p99 handler time at half peak (the server's access log, ${paced.inside.requests} requests)`, value: paced.inside.handlerP99Ms, unit: 'ms' };
-      const fl: Figure = { name: `ingest ${label} p99 event-loop delay at half peak (the server's, beyond its 10 ms probe period)`, value: paced.inside.loopDelayP99Ms, unit: 'ms' };
+      const fl: Figure = { name: `ingest ${label} p99 event-loop delay at half peak (the server's, beyond its ${LOOP_RESOLUTION_MS} ms probe period)`, value: paced.inside.loopDelayP99Ms, unit: 'ms' };
       for (const f of [fh, fl]) {
         ctx.print(f);
         figures.push(f);
@@ -466,6 +466,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const kinds = (['pglite', 'postgres'] as const).filter((k) => process.argv.includes(k));
   const s = await runIngest({ quick, print: (f) => console.log(formatFigure(f)), progress: () => undefined }, kinds.length ? kinds : undefined);
   for (const n of s.notes ?? []) console.log(`note: ${n}`);
-  const { peaks } = await import('./support/index.js');
   for (const p of peaks()) console.log(`peak RSS, ${p.label}: ${p.peakMb} MB`);
 }

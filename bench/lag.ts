@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { startSlackEmulator } from '../src/sandbox/emulators/index.js';
 import { stripeEvent } from '../test/support/stripe-fixtures.js';
 import type { DbKind } from '../test/support/db.js';
-import { benchDb, DB_LABEL, openLoop, signedStripeRequest, startServer, STRIPE_BENCH_SECRET } from './support/index.js';
+import { benchDb, DB_LABEL, openLoop, percentile, signedStripeRequest, startServer, STRIPE_BENCH_SECRET } from './support/index.js';
 import type { BenchContext, Figure, Section } from './report.js';
 import { cpuBetween, sampleDb } from './cpu.js';
 
@@ -35,7 +35,6 @@ interface LagResult {
   dbCpuUsPerEvent?: number;
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
 
 export async function measureLag(kind: DbKind, seconds: number, progress?: (done: number, total: number) => void, rate = LAG_RATE): Promise<LagResult> {
   const count = rate * seconds;
@@ -119,7 +118,7 @@ export async function measureLag(kind: DbKind, seconds: number, progress?: (done
       events: count,
       seconds,
       ingest: { p50: load.p50Ms, p99: load.p99Ms, failures: load.failures },
-      lag: { p50: pct(lags, 0.5), p95: pct(lags, 0.95), p99: pct(lags, 0.99), max: lags.at(-1)! },
+      lag: { p50: percentile(lags, 0.5), p95: percentile(lags, 0.95), p99: percentile(lags, 0.99), max: lags.at(-1)! },
       missing,
       jobStates,
       peakRssMb,

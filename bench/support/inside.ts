@@ -2,6 +2,7 @@
 // request handler (the server's own access log), or before it (the event loop busy elsewhere, a GC pause, the
 // kernel and the other processes on the cores). Read from the server's stdout and its /metrics; nothing in the
 // server is added for the benchmark.
+import { percentile } from './load.js';
 import type { BenchServer } from './server.js';
 
 export interface InsideMark {
@@ -21,7 +22,7 @@ export interface InsideView {
   handlerMaxMs: number;
   /**
    * Event-loop delay over the window (Node's monitorEventLoopDelay through prom-client, reset at each scrape): a timer
-   * due every `loopResolutionMs` fires late by this much beyond its period. p99 and max, in ms, period subtracted.
+   * due every LOOP_RESOLUTION_MS fires late by this much beyond its period. p99 and max, in ms, period subtracted.
    */
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
@@ -30,7 +31,7 @@ export interface InsideView {
 }
 
 /** prom-client's default eventLoopMonitoringPrecision: the timer period included in every delay it records. */
-const LOOP_RESOLUTION_MS = 10;
+export const LOOP_RESOLUTION_MS = 10;
 /** The server's log lines are buffered (up to 4 KB or 1 s, README "Operating notes"): wait them out before reading. */
 const LOG_FLUSH_MS = 1_200;
 
@@ -82,7 +83,6 @@ export async function readInside(server: BenchServer, mark: InsideMark): Promise
     }
   }
   ms.sort((a, b) => a - b);
-  const at = (q: number) => (ms.length ? ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]! : Number.NaN);
   const delay = (name: string) => Math.max(0, (sample(text, name) ?? Number.NaN) * 1000 - LOOP_RESOLUTION_MS);
   const end = gcTotals(text);
   const gc: GcTotals = {};
@@ -92,9 +92,9 @@ export async function readInside(server: BenchServer, mark: InsideMark): Promise
   }
   return {
     requests: ms.length,
-    handlerP50Ms: at(0.5),
-    handlerP99Ms: at(0.99),
-    handlerMaxMs: ms.length ? ms[ms.length - 1]! : Number.NaN,
+    handlerP50Ms: percentile(ms, 0.5),
+    handlerP99Ms: percentile(ms, 0.99),
+    handlerMaxMs: percentile(ms, 1),
     loopDelayP99Ms: delay('nodejs_eventloop_lag_p99_seconds'),
     loopDelayMaxMs: delay('nodejs_eventloop_lag_max_seconds'),
     gc,

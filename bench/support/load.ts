@@ -6,6 +6,11 @@
 import http from 'node:http';
 import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
 
+/** The nearest-rank percentile `p` (0–1] of an ascending array (NaN when empty). */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]! : Number.NaN;
+}
+
 export interface BenchRequest {
   method?: string;
   path: string;

@@ -38,9 +38,9 @@ export interface Rule {
    * customer's watermark) yet the newest word on its own Stripe subscription, e.g. a plan switch whose new
    * subscription's events arrive after the old one's deletion. The first matching rule decides; a late event whose
    * first match is not marked stays stale. Marked: the rules that end a churn with a live subscription (trialing,
-   * active, past due), whose verdict equals in-order delivery's. Not marked: a late ending (it could churn a customer a newer payment Handoff cannot
-   * tie to a subscription, such as a one-off invoice, says is paying) nor a late `active` on past_due (a newer failed
-   * payment still stands).
+   * active, past due), whose verdict equals in-order delivery's. Not marked: a late ending (it could churn a customer
+   * a newer payment Handoff cannot tie to a subscription, such as a one-off invoice, says is paying) nor a late
+   * `active` on past_due (a newer failed payment still stands).
    */
   late?: true;
   /** Next lifecycle; undefined = stays (a `new` customer becomes `lead`). */

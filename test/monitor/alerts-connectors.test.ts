@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHubspotEmulator, startSlackEmulator, type HubspotEmulator, type SlackEmulator } from '../emulators/index.js';
 import { appEventRequest, startTestApp, type TestApp } from '../support/app.js';
 import { DB_KINDS, useTestDb } from '../support/db.js';
-import { alertMessages, evaluations, FAST_ALERTS, getAlerts, resetAll, waitForAlert } from './support.js';
+import { alertMessages, evaluations, FAST_ALERTS, getAlerts, waitForAlert } from './support.js';
 
 /**
  * The rules over connector_state, driven through the dispatcher's real circuit breaker and credential
@@ -10,13 +10,12 @@ import { alertMessages, evaluations, FAST_ALERTS, getAlerts, resetAll, waitForAl
  * opens one incident naming the connector (and the variable to fix) and resolves once a probe succeeds.
  */
 describe.each(DB_KINDS)('connector alert rules on %s', (kind) => {
-  const t = useTestDb(kind);
+  const t = useTestDb(kind, { emptyEach: true });
   let slack: SlackEmulator;
   let hubspot: HubspotEmulator;
   let rt: TestApp | undefined;
 
   beforeEach(async () => {
-    await resetAll(t.db);
     slack = await startSlackEmulator();
     hubspot = await startHubspotEmulator();
   });

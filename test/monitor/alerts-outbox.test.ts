@@ -4,7 +4,7 @@ import { adminHeaders, appEventRequest, startTestApp, stripeRequest, type TestAp
 import { DB_KINDS, useTestDb } from '../support/db.js';
 import { stripeEvent } from '../support/stripe-fixtures.js';
 import { jobs, waitUntil } from '../support/wait.js';
-import { alertMessages, evaluations, FAST_ALERTS, getAlerts, resetAll, waitForAlert } from './support.js';
+import { alertMessages, evaluations, FAST_ALERTS, getAlerts, waitForAlert } from './support.js';
 
 /**
  * The rules that watch the outbox, each driven by real deliveries against emulators and a shortened
@@ -13,14 +13,13 @@ import { alertMessages, evaluations, FAST_ALERTS, getAlerts, resetAll, waitForAl
  * holds, and resolves ONCE when the cause is fixed.
  */
 describe.each(DB_KINDS)('outbox alert rules on %s', (kind) => {
-  const t = useTestDb(kind);
+  const t = useTestDb(kind, { emptyEach: true });
   let slack: SlackEmulator;
   let hubspot: HubspotEmulator;
   let zendesk: ZendeskEmulator;
   let rt: TestApp | undefined;
 
   beforeEach(async () => {
-    await resetAll(t.db);
     slack = await startSlackEmulator();
     hubspot = await startHubspotEmulator();
     zendesk = await startZendeskEmulator();

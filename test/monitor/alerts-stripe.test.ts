@@ -3,19 +3,18 @@ import { startSlackEmulator, type SlackEmulator } from '../emulators/index.js';
 import { startTestApp, stripeRequest, type TestApp } from '../support/app.js';
 import { DB_KINDS, useTestDb } from '../support/db.js';
 import { DEFAULT_CREATED, stripeEvent } from '../support/stripe-fixtures.js';
-import { alertMessages, evaluations, FAST_ALERTS, getAlerts, resetAll, waitForAlert } from './support.js';
+import { alertMessages, evaluations, FAST_ALERTS, getAlerts, waitForAlert } from './support.js';
 
 /**
  * Rules fed by real Stripe deliveries (signed with the official package, some badly): the webhook
  * failure rate over its window, and a failed payment with no recovery within ALERT_PAYMENT_RECOVERY_MS.
  */
 describe.each(DB_KINDS)('Stripe-fed alert rules on %s', (kind) => {
-  const t = useTestDb(kind);
+  const t = useTestDb(kind, { emptyEach: true });
   let slack: SlackEmulator;
   let rt: TestApp | undefined;
 
   beforeEach(async () => {
-    await resetAll(t.db);
     slack = await startSlackEmulator();
   });
   afterEach(async () => {

@@ -5,7 +5,7 @@ import { startSlackEmulator, type SlackEmulator } from '../emulators/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { DB_KINDS, useTestDb } from '../support/db.js';
 import { waitUntil } from '../support/wait.js';
-import { alertMessages, evaluations, FAST_ALERTS, getAlerts, resetAll, waitForAlert } from './support.js';
+import { alertMessages, evaluations, FAST_ALERTS, getAlerts, waitForAlert } from './support.js';
 
 /** The founder's app as a local HTTP server that can be made to fail and recover. */
 async function startApp(): Promise<{ url: string; healthy: boolean; failNext: number; hits: number[]; close(): Promise<void> }> {
@@ -31,13 +31,12 @@ async function startApp(): Promise<{ url: string; healthy: boolean; failNext: nu
 }
 
 describe.each(DB_KINDS)('uptime alert on %s', (kind) => {
-  const t = useTestDb(kind);
+  const t = useTestDb(kind, { emptyEach: true });
   let slack: SlackEmulator;
   let site: Awaited<ReturnType<typeof startApp>>;
   let rt: TestApp | undefined;
 
   beforeEach(async () => {
-    await resetAll(t.db);
     slack = await startSlackEmulator();
     site = await startApp();
   });

@@ -5,7 +5,7 @@ import { adminHeaders, startTestApp, stripeRequest, type TestApp } from '../supp
 import { type TestDb, useTestDb } from '../support/db.js';
 import { stripeEvent } from '../support/stripe-fixtures.js';
 import { waitUntil } from '../support/wait.js';
-import { alertMessages, evaluations, FAST_ALERTS, getAlerts, resetAll, waitForAlert } from './support.js';
+import { alertMessages, evaluations, FAST_ALERTS, getAlerts, waitForAlert } from './support.js';
 
 /**
  * Several processes on one PostgreSQL database: each runs the evaluator, one evaluates at a time, and
@@ -13,7 +13,7 @@ import { alertMessages, evaluations, FAST_ALERTS, getAlerts, resetAll, waitForAl
  * (PostgreSQL only: an embedded PGlite database belongs to one process.)
  */
 describe('alert leader election on postgres', () => {
-  const t = useTestDb('postgres');
+  const t = useTestDb('postgres', { emptyEach: true });
   let second: TestDb;
   let slack: SlackEmulator;
   const runtimes: TestApp[] = [];
@@ -27,7 +27,6 @@ describe('alert leader election on postgres', () => {
     await second.drop();
   });
   beforeEach(async () => {
-    await resetAll(t.db);
     slack = await startSlackEmulator();
   });
   afterEach(async () => {

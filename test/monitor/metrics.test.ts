@@ -4,7 +4,7 @@ import { adminHeaders, appEventRequest, signStripe, startTestApp, stripeRequest,
 import { DB_KINDS, useTestDb } from '../support/db.js';
 import { stripeEvent } from '../support/stripe-fixtures.js';
 import { settled, waitUntil } from '../support/wait.js';
-import { FAST_ALERTS, resetAll } from './support.js';
+import { FAST_ALERTS } from './support.js';
 
 /** The value of one sample line (`name{labels} value`) in Prometheus text, or undefined when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -19,12 +19,11 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 describe.each(DB_KINDS)('GET /metrics on %s', (kind) => {
-  const t = useTestDb(kind);
+  const t = useTestDb(kind, { emptyEach: true });
   let slack: SlackEmulator;
   let rt: TestApp | undefined;
 
   beforeEach(async () => {
-    await resetAll(t.db);
     slack = await startSlackEmulator();
   });
   afterEach(async () => {

@@ -1,18 +1,10 @@
 import { expect } from 'vitest';
-import type { Database } from '../../src/db/index.js';
 import type { SlackEmulator } from '../emulators/index.js';
 import { adminHeaders, type TestApp } from '../support/app.js';
-import { truncateAll } from '../support/db.js';
 import { waitUntil } from '../support/wait.js';
 
 /** Evaluation every 100 ms and a Slack pace that never delays an alert: the rules' windows come from each test. */
 export const FAST_ALERTS = { ALERT_EVAL_INTERVAL_MS: '100', SLACK_RATE_LIMIT: '100/1s' } as const;
-
-/** Every data table, the alert state and the connector state (between tests of one file). */
-export async function resetAll(db: Database): Promise<void> {
-  await truncateAll(db);
-  await db.exec('TRUNCATE alert_incidents, alert_evaluator, webhook_stats, uptime_checks, connector_state RESTART IDENTITY');
-}
 
 export interface IncidentJson {
   id: number;

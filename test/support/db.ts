@@ -84,14 +84,15 @@ export function useTestDb(kind: DbKind, opts: { emptyEach?: boolean } = {}): Tes
     if (!current) throw new Error(`useTestDb(${kind}): the database exists only inside its describe block's hooks and tests`);
     return current;
   };
-  beforeAll(async () => {
-    current = await createTestDb(kind);
-  });
-  afterAll(async () => {
+  const drop = async () => {
     const t = current;
     current = undefined;
     await t?.drop();
+  };
+  beforeAll(async () => {
+    current = await createTestDb(kind);
   });
+  afterAll(drop);
   if (opts.emptyEach) beforeEach(() => truncateAll(open().db));
   return {
     kind,
@@ -101,10 +102,6 @@ export function useTestDb(kind: DbKind, opts: { emptyEach?: boolean } = {}): Tes
     get url() {
       return open().url;
     },
-    async drop() {
-      const t = open();
-      current = undefined;
-      await t.drop();
-    },
+    drop,
   };
 }
