@@ -19,6 +19,7 @@ import { BACKENDS_OF_THIS_DB, trackBackendCpu } from './cpu.js';
 import { runGraphile } from './graphile.js';
 import { NoopConnector } from './noop-connector.js';
 import { startSlackEmulatorProcess } from './support/slack-emulator-process.js';
+import { describeWal, walMark, walSince, type WalUse } from './support/wal.js';
 import type { BenchContext, Figure, Section } from './report.js';
 
 /** The dispatcher settings of every run here (DISPATCH_CONCURRENCY / DISPATCH_BATCH_SIZE). */
@@ -42,6 +43,8 @@ export interface DrainResult {
   /** Jobs that needed more than one attempt, and provider calls beyond one per job (retries after a timeout). */
   retried: number;
   extraRuns: number;
+  /** PostgreSQL only: the WAL the drain wrote, per job. */
+  wal?: WalUse;
 }
 
 /** Customers and N pending jobs of one connector, straight in SQL; job i belongs to customer i mod CUSTOMERS. */
@@ -89,6 +92,7 @@ export async function drain(db: Database, n: number, connectors: Map<ConnectorNa
     circuit: config.circuit,
     fingerprints: connectorFingerprints(config),
   });
+  const walFrom = db.kind === 'postgres' ? await walMark((text, params) => db.query(text, params)) : undefined;
   const p0 = process.cpuUsage();
   const database = db.kind === 'postgres' ? trackBackendCpu(async () => (await db.query<{ pid: number }>(BACKENDS_OF_THIS_DB)).rows.map((r) => r.pid)) : undefined;
   const t0 = performance.now();
@@ -107,6 +111,7 @@ export async function drain(db: Database, n: number, connectors: Map<ConnectorNa
   const p1 = process.cpuUsage(p0);
   const cpu = { processMs: (p1.user + p1.system) / 1000, databaseMs: (await database?.stop()) ?? 0 };
   await dispatcher.stop();
+  const wal = walFrom && (await walSince((text, params) => db.query(text, params), walFrom, n));
   const { rows } = await db.query<{ done: number; other: number; retried: number }>(
     `SELECT count(*) FILTER (WHERE status = 'done')::integer AS done, count(*) FILTER (WHERE status <> 'done')::integer AS other,
             count(*) FILTER (WHERE attempts > 1)::integer AS retried FROM jobs`,
@@ -114,7 +119,7 @@ export async function drain(db: Database, n: number, connectors: Map<ConnectorNa
   const { done, other, retried } = rows[0]!;
   // A run beyond N is a retry that reached the provider twice (a timed-out call the provider did process): counted, not fatal.
   if (done !== n || other !== 0 || ran() < n) throw new Error(`drain incomplete: ${done} done, ${other} not, ${ran()} runs of ${n}`);
-  return { jobs: n, seconds, jobsPerSec: n / seconds, cpuUsPerJob: { process: (cpu.processMs * 1000) / n, database: (cpu.databaseMs * 1000) / n }, retried, extraRuns: ran() - n };
+  return { jobs: n, seconds, jobsPerSec: n / seconds, cpuUsPerJob: { process: (cpu.processMs * 1000) / n, database: (cpu.databaseMs * 1000) / n }, retried, extraRuns: ran() - n, wal };
 }
 
 /** No-op drain on a fresh database of `kind`. */
@@ -172,6 +177,15 @@ export async function runDispatch(ctx: BenchContext): Promise<Section> {
   const cpuPeer = { name: 'graphile-worker CPU per job (process + PostgreSQL backends)', value: peer.cpuUsPerJob.process + peer.cpuUsPerJob.database, unit: 'µs/job' };
   emit(cpuPeer);
   emit({ name: 'Handoff CPU per job (process + PostgreSQL backends)', value: pg.cpuUsPerJob.process + pg.cpuUsPerJob.database, unit: 'µs/job', baseline: cpuPeer });
+  // What the database does per job, apart from how fast this machine does it: the WAL its rows write.
+  const walPeer = { name: 'graphile-worker WAL per job', value: peer.wal.bytesPerJob, unit: 'bytes/job' };
+  emit(walPeer);
+  if (pg.wal) emit({ name: 'Handoff WAL per job (no-op drain PostgreSQL)', value: pg.wal.bytesPerJob, unit: 'bytes/job', baseline: walPeer });
+  if (peer.wal.recordsPerJob !== undefined && pg.wal?.recordsPerJob !== undefined) {
+    const recordsPeer = { name: 'graphile-worker WAL records per job', value: peer.wal.recordsPerJob, unit: 'records/job' };
+    emit(recordsPeer);
+    emit({ name: 'Handoff WAL records per job (no-op drain PostgreSQL)', value: pg.wal.recordsPerJob, unit: 'records/job', baseline: recordsPeer });
+  }
 
   const ceiling = { name: `emulator ceiling (${BENCH_CONCURRENCY} in flight / ${LATENCY_MS} ms)`, value: BENCH_CONCURRENCY / (LATENCY_MS / 1000), unit: 'jobs/s' };
   const http: Record<DbKind, (DrainResult & { providerCpuUsPerJob: number }) | undefined> = { postgres: undefined, pglite: undefined };
@@ -201,6 +215,8 @@ export async function runDispatch(ctx: BenchContext): Promise<Section> {
       `The emulator ceiling is concurrency / latency: ${BENCH_CONCURRENCY} calls in flight, each ${LATENCY_MS} ms, = ${ceiling.value.toFixed(0)} calls/s.`,
       `Every Handoff job still runs its full path: lease claim (pacing, circuit gating, one job per customer and connector), customer snapshot, requirement check, batched completion; graphile-worker's jobs carry none of these.`,
       `CPU per job, PostgreSQL: Handoff ${pg.cpuUsPerJob.process.toFixed(0)} µs in the process + ${pg.cpuUsPerJob.database.toFixed(0)} µs in the database; graphile-worker ${peer.cpuUsPerJob.process.toFixed(0)} + ${peer.cpuUsPerJob.database.toFixed(0)} µs (a ratio above 1 = Handoff spends more).`,
+      `WAL per job by record kind (PostgreSQL's pg_walinspect over the drain's range, cluster-wide while nothing else ran): Handoff ${pg.wal ? describeWal(pg.wal) : 'not measured'}; ` +
+        `graphile-worker ${describeWal(peer.wal)}. A b-tree insert is one new index entry: an UPDATE that changes an indexed column (a job's status is in the predicate of the partial indexes that find pending, running and finished jobs) writes a new entry in every index of the table, at the claim and again at the completion; graphile-worker deletes a completed job. Heap/LOCK beyond one per job: an updated row that does not fit on its page is locked before it moves.`,
       `PGlite runs in the dispatcher's own process (one connection, statements in turn): CPU per job there ${lite.cpuUsPerJob.process.toFixed(0)} µs.`,
       ...retries,
       ...(['postgres', 'pglite'] as const).flatMap((k) => {

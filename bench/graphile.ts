@@ -11,6 +11,7 @@ import pg from 'pg';
 import { Logger, makeWorkerUtils, run, runMigrations, type AddJobsJobSpec } from 'graphile-worker';
 import { TEST_DATABASE_URL } from '../test/support/db.js';
 import { BACKENDS_SQL, trackBackendCpu } from './cpu.js';
+import { walMark, walSince, type WalUse } from './support/wal.js';
 
 export const GRAPHILE_PRESET = { concurrentJobs: 24, maxPoolSize: 25, localQueue: { size: 500 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } as const;
 
@@ -22,6 +23,8 @@ export interface PeerResult {
   jobsPerSec: number;
   /** CPU per job (µs): this process (the runner) and the PostgreSQL backends of its database. */
   cpuUsPerJob: { process: number; database: number };
+  /** The WAL the drain wrote, per job. */
+  wal: WalUse;
 }
 
 const silent = new Logger(() => () => undefined);
@@ -59,6 +62,8 @@ export async function runGraphile(n: number, progress?: (done: number) => void):
 
     const observer = new pg.Client({ connectionString });
     await observer.connect();
+    const walQuery = (text: string, params?: unknown[]) => observer.query(text, params);
+    const walFrom = await walMark(walQuery);
     const backends = async () => (await observer.query<{ pid: number }>(BACKENDS_SQL, [name])).rows.map((r) => r.pid);
     const p0 = process.cpuUsage();
     const database = trackBackendCpu(backends);
@@ -84,6 +89,7 @@ export async function runGraphile(n: number, progress?: (done: number) => void):
     const p1 = process.cpuUsage(p0);
     const cpu = { processMs: (p1.user + p1.system) / 1000, databaseMs: await database.stop() };
 
+    const wal = await walSince(walQuery, walFrom, n);
     const left = Number((await observer.query<{ n: string }>('SELECT count(*) AS n FROM graphile_worker.jobs')).rows[0]!.n);
     await observer.end();
     if (left !== 0) throw new Error(`graphile-worker left ${left} of ${n} jobs`);
@@ -94,6 +100,7 @@ export async function runGraphile(n: number, progress?: (done: number) => void):
       seconds,
       jobsPerSec: n / seconds,
       cpuUsPerJob: { process: (cpu.processMs * 1000) / n, database: (cpu.databaseMs * 1000) / n },
+      wal,
     };
   } finally {
     await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
