@@ -1,4 +1,4 @@
--- Dashboard /jobs: per connector, jobs waiting, running and dead (all of them: jobs_status), and jobs done
+-- Dashboard /jobs: per connector, jobs waiting, running and dead (all of them: jobs_open_status), and jobs done
 -- or skipped since $1 (the delivered history grows forever; jobs_finished reads only the recent part).
 SELECT connector, status, count(*)::integer AS n
 FROM jobs

@@ -1,5 +1,5 @@
 -- Dashboard /jobs, jobs waiting, running or dead ($2, required): newest first, one page. These are few; the
--- constant IN lets the planner see that from the statistics whatever $2 is, so it reads jobs_status rather
+-- constant IN lets the planner see that from the statistics whatever $2 is, so it reads jobs_open_status rather
 -- than walking the whole history backwards. $1 connector (NULL: any), $3 cursor (NULL: from the newest), $4 limit.
 SELECT j.id, j.connector, j.kind, j.status, j.attempts, j.max_attempts, j.run_at, j.created_at, j.finished_at,
        j.last_error, j.result, j.customer_id, (SELECT c.email FROM customers c WHERE c.id = j.customer_id) AS email,

@@ -1,5 +1,5 @@
 -- The dispatcher backlog for the doctor and the admin status: counts per state (each subquery uses the
--- jobs_status or jobs_leased index), dead letters per connector, and the database's own clock.
+-- jobs_open_status index), dead letters per connector, and the database's own clock.
 SELECT
   (SELECT count(*) FROM jobs WHERE status = 'pending')::integer AS pending,
   (SELECT count(*) FROM jobs WHERE status = 'pending' AND run_at <= now())::integer AS due,

@@ -1,5 +1,5 @@
 -- Dashboard "/": the backlog (pending, running, oldest pending by queue time) and dead letters per connector.
--- Each subquery reads only open or dead jobs (jobs_ready, jobs_status), never the delivered history.
+-- Each subquery reads only open or dead jobs (jobs_ready, jobs_open_status), never the delivered history.
 SELECT
   (SELECT count(*) FROM jobs WHERE status = 'pending')::integer AS pending,
   (SELECT count(*) FROM jobs WHERE status = 'running')::integer AS running,
