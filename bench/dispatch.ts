@@ -92,7 +92,8 @@ export async function drain(db: Database, n: number, connectors: Map<ConnectorNa
     circuit: config.circuit,
     fingerprints: connectorFingerprints(config),
   });
-  const walFrom = db.kind === 'postgres' ? await walMark((text, params) => db.query(text, params)) : undefined;
+  const walQuery = (text: string, params?: unknown[]) => db.query(text, params);
+  const walFrom = db.kind === 'postgres' ? await walMark(walQuery) : undefined;
   const p0 = process.cpuUsage();
   const database = db.kind === 'postgres' ? trackBackendCpu(async () => (await db.query<{ pid: number }>(BACKENDS_OF_THIS_DB)).rows.map((r) => r.pid)) : undefined;
   const t0 = performance.now();
@@ -111,7 +112,7 @@ export async function drain(db: Database, n: number, connectors: Map<ConnectorNa
   const p1 = process.cpuUsage(p0);
   const cpu = { processMs: (p1.user + p1.system) / 1000, databaseMs: (await database?.stop()) ?? 0 };
   await dispatcher.stop();
-  const wal = walFrom && (await walSince((text, params) => db.query(text, params), walFrom, n));
+  const wal = walFrom && (await walSince(walQuery, walFrom, n));
   const { rows } = await db.query<{ done: number; other: number; retried: number }>(
     `SELECT count(*) FILTER (WHERE status = 'done')::integer AS done, count(*) FILTER (WHERE status <> 'done')::integer AS other,
             count(*) FILTER (WHERE attempts > 1)::integer AS retried FROM jobs`,
@@ -223,9 +224,10 @@ export async function runDispatch(ctx: BenchContext): Promise<Section> {
         const r = http[k];
         if (!r) return [];
         const db = k === 'postgres' ? ` + PostgreSQL backends ${r.cpuUsPerJob.database.toFixed(0)}` : ' (the database inside)';
+        const wal = r.wal ? ` WAL per job ${r.wal.bytesPerJob.toFixed(0)} bytes${r.wal.recordsPerJob === undefined ? '' : `, ${r.wal.recordsPerJob.toFixed(1)} records`}.` : '';
         return [
           `HTTP path on ${k === 'postgres' ? 'PostgreSQL' : 'PGlite'} reached ${((r.jobsPerSec / ceiling.value) * 100).toFixed(0)} % of the emulator ceiling. CPU per job: dispatcher process ${r.cpuUsPerJob.process.toFixed(0)} µs${db}; ` +
-            `emulator process ${r.providerCpuUsPerJob.toFixed(0)} µs. On ${k === 'postgres' ? 'these 2 cores all three' : 'these 2 cores both'} share the machine: the ceiling is only reachable when their CPU per job, summed, stays under 2 cores / ceiling = ${((2 / ceiling.value) * 1e6).toFixed(0)} µs.`,
+            `emulator process ${r.providerCpuUsPerJob.toFixed(0)} µs. On ${k === 'postgres' ? 'these 2 cores all three' : 'these 2 cores both'} share the machine: the ceiling is only reachable when their CPU per job, summed, stays under 2 cores / ceiling = ${((2 / ceiling.value) * 1e6).toFixed(0)} µs.${wal}`,
         ];
       }),
     ],

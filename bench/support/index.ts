@@ -2,4 +2,3 @@ export { startServer, runOnce, peaks, recordPeak, serverCommand, serverOverrides
 export { closedLoop, openLoop, loadClient, percentile, type BenchRequest, type LoadResult, type LoadClient } from './load.js';
 export { benchDb, serverVersion, DB_LABEL, type BenchDb } from './db.js';
 export { signedStripeRequest, STRIPE_BENCH_SECRET } from './stripe.js';
-export { walMark, walSince, describeWal, type WalUse, type WalMark, type WalQuery } from './wal.js';
